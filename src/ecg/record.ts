@@ -1,0 +1,68 @@
+/**
+ * The Ecg record: what every reader returns and everything downstream consumes.
+ *
+ * Signals are in physical units, one Float32Array per lead, all at one sampling rate `fs`.
+ * ECG leads are converted to millivolts by the readers (a lead in V or uV is rescaled, its
+ * unit reported as "mV"); channels that are not voltages keep their own unit.
+ * Several ECGs and recordings of many hours are ordinary Ecg values: nothing here assumes a
+ * 10-second 12-lead record.
+ */
+
+/** One annotation, at the record's own sampling rate (WFDB/MIT semantics, EDF+ mapped onto it). */
+export interface EcgAnnotation {
+  /** Time of the annotation, in samples from the start of the record. */
+  sample: number;
+  /** Mnemonic code, as WFDB prints it: "N", "V", "A", "+", "~", "(", ")", "p", "t", "\"" ... */
+  code: string;
+  /** WFDB subtype (SUB), 0 when absent. */
+  subtype: number;
+  /** WFDB channel (CHN), 0 when absent. */
+  channel: number;
+  /** WFDB annotator number (NUM), 0 when absent. */
+  num: number;
+  /** Auxiliary text: rhythm strings such as "(AFIB", "(N", or EDF+ annotation text. */
+  aux?: string;
+  /** Duration in seconds, when the source gives one (EDF+ TAL). */
+  durationSeconds?: number;
+  /** Which annotation set it came from: the WFDB annotator extension ("atr", "i", "v1") or "edf". */
+  source?: string;
+}
+
+/** Where the record came from. */
+export interface EcgSource {
+  /** Format name: "wfdb", "edf", "edf+", "csv", "json", "hl7-aecg", "mat". */
+  format: string;
+  /** Path the user gave (or the main file of the record). */
+  path: string;
+  /** Free-text comments from the file (WFDB header comments, EDF patient/recording fields). */
+  comments?: string[];
+  /** Format-specific extras worth keeping (e.g. WFDB signal format codes, EDF record count). */
+  [key: string]: unknown;
+}
+
+export interface Ecg {
+  /** Record name (file stem or the name the file declares). */
+  name: string;
+  /** Sampling rate in Hz, shared by all leads after reading. */
+  fs: number;
+  /** Lead names as the file gives them (normalise with `normalizeLeadName` when needed). */
+  leads: string[];
+  /** One array per lead, physical units (see `units`), all of the same length. */
+  signals: Float32Array[];
+  /** Physical unit per lead after conversion ("mV" for ECG leads). */
+  units: string[];
+  /** Start of the recording as an ISO 8601 string when the file says, otherwise undefined. */
+  startTime?: string;
+  annotations: EcgAnnotation[];
+  source: EcgSource;
+}
+
+/** Number of samples per lead. */
+export function sampleCount(ecg: Ecg): number {
+  return ecg.signals.length ? ecg.signals[0]!.length : 0;
+}
+
+/** Duration in seconds. */
+export function durationSeconds(ecg: Ecg): number {
+  return sampleCount(ecg) / ecg.fs;
+}
