@@ -298,7 +298,7 @@ async function readStoredFrames(
   const skip = first - group0 * gs;
   const byteStart = g.dataOffset + group0 * gb;
   const byteLen = Math.ceil((skip + count) / gs) * gb;
-  const buf = Buffer.alloc(byteLen + 4); // zero padding for a short final group
+  const buf = Buffer.allocUnsafe(byteLen + 4);
   const fh = await open(g.path, "r");
   try {
     let got = 0;
@@ -307,6 +307,7 @@ async function readStoredFrames(
       if (bytesRead === 0) break;
       got += bytesRead;
     }
+    buf.fill(0, got); // zeros pad a short final group (and mark nothing as read beyond the file)
   } finally {
     await fh.close();
   }

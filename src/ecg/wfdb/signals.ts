@@ -131,11 +131,22 @@ export function decodeSamples(format: number, buf: Uint8Array, skip: number, cou
 }
 
 function decode212(buf: Uint8Array, skip: number, count: number, out: Int32Array): void {
-  for (let i = 0; i < count; i++) {
-    const k = skip + i;
+  let i = 0;
+  let k = skip;
+  if (k & 1 && count > 0) {
     const p = (k >> 1) * 3;
-    const v = k & 1 ? buf[p + 2]! | ((buf[p + 1]! & 0xf0) << 4) : buf[p]! | ((buf[p + 1]! & 0x0f) << 8);
-    out[i] = (v << 20) >> 20;
+    out[i++] = ((buf[p + 2]! | ((buf[p + 1]! & 0xf0) << 4)) << 20) >> 20;
+    k++;
+  }
+  // Whole pairs: no per-sample branch.
+  for (let p = (k >> 1) * 3; i + 1 < count; i += 2, p += 3) {
+    const b1 = buf[p + 1]!;
+    out[i] = ((buf[p]! | ((b1 & 0x0f) << 8)) << 20) >> 20;
+    out[i + 1] = ((buf[p + 2]! | ((b1 & 0xf0) << 4)) << 20) >> 20;
+  }
+  if (i < count) {
+    const p = ((skip + i) >> 1) * 3;
+    out[i] = ((buf[p]! | ((buf[p + 1]! & 0x0f) << 8)) << 20) >> 20;
   }
 }
 
