@@ -1,0 +1,74 @@
+/**
+ * MIT-BIH Arrhythmia Database: 30-min two-lead records with reference beat and rhythm
+ * annotations (`.atr`).
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { EcgAnnotation } from "../../ecg/record.js";
+import type { Split } from "../example.js";
+import { rhythmEpisodes, type RhythmEpisode } from "../intervals.js";
+import { type OnRecord, readAnnotations, readRecordInfo, type RecordInfo } from "../records.js";
+import { mitdbSplit } from "../splits.js";
+
+export interface AnnotatedRecord {
+  info: RecordInfo;
+  annotations: EcgAnnotation[];
+  episodes: RhythmEpisode[];
+  split: Split;
+  /** Patient (or record, for single-patient databases) id used for splitting. */
+  patient: string;
+}
+
+/** Beat-level findings asked about, with the paper's names where it has them. */
+export const BEAT_NAMES: Readonly<Record<string, string>> = {
+  V: "Premature ventricular contraction",
+  A: "Atrial premature beat",
+  L: "Left bundle branch block beat",
+  R: "Right bundle branch block beat",
+  F: "Fusion of ventricular and normal beat",
+  "/": "Paced beat",
+  f: "Fusion of paced and normal beat",
+  a: "Aberrated atrial premature beat",
+  J: "Nodal (junctional) premature beat",
+  E: "Ventricular escape beat",
+  j: "Nodal (junctional) escape beat",
+  e: "Atrial escape beat",
+  S: "Supraventricular premature beat",
+  "!": "Ventricular flutter wave",
+};
+
+/** Rhythm episodes asked about (WFDB aux strings); "(N" sinus rhythm is the background. */
+export const RHYTHM_NAMES: Readonly<Record<string, string>> = {
+  "(AFIB": "Atrial fibrillation",
+  "(AFL": "Atrial flutter",
+  "(B": "Ventricular bigeminy",
+  "(T": "Ventricular trigeminy",
+  "(VT": "Ventricular tachycardia",
+  "(SVTA": "Supraventricular tachyarrhythmia",
+  "(IVR": "Idioventricular rhythm",
+  "(NOD": "Nodal (A-V junctional) rhythm",
+  "(VFL": "Ventricular flutter",
+  "(P": "Paced rhythm",
+  "(PREX": "Pre-excitation (WPW)",
+  "(AB": "Atrial bigeminy",
+  "(BII": "2 degree heart block",
+  "(SBR": "Sinus bradycardia",
+};
+
+/** Loads every record of `<dataDir>/mitdb` (sorted by name). */
+export async function loadMitdb(dataDir: string, onRecord?: OnRecord): Promise<AnnotatedRecord[]> {
+  const names = (await readdir(join(dataDir, "mitdb")))
+    .filter((f) => f.endsWith(".atr"))
+    .map((f) => f.slice(0, -4))
+    .sort();
+  const out: AnnotatedRecord[] = [];
+  for (const [k, name] of names.entries()) {
+    onRecord?.(k, names.length);
+    const path = `mitdb/${name}`;
+    const info = await readRecordInfo(dataDir, path);
+    const annotations = await readAnnotations(dataDir, path, "atr");
+    const episodes = rhythmEpisodes(annotations, info.length);
+    out.push({ info, annotations, episodes, split: mitdbSplit(name), patient: `mitdb:${name}` });
+  }
+  return out;
+}

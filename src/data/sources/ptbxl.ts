@@ -1,0 +1,139 @@
+/**
+ * PTB-XL: 10-s 12-lead records (100 Hz version here) with SCP-ECG statements and likelihoods,
+ * patient ids, recording dates, signal-quality columns and folds (`ptbxl_database.csv`), and the
+ * statement table (`scp_statements.csv`).
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { STANDARD_LEADS } from "../../ecg/leads.js";
+import { EcgInputError } from "../../ecg/errors.js";
+import { parseCsv, parsePythonNumberDict } from "../csv.js";
+import type { Split } from "../example.js";
+import { ptbxlSplit } from "../splits.js";
+
+export interface ScpStatement {
+  code: string;
+  /** English description ("non-diagnostic T abnormalities"). */
+  description: string;
+  diagnostic: boolean;
+  form: boolean;
+  rhythm: boolean;
+  /** Diagnostic superclass: NORM, MI, STTC, CD, HYP (empty for non-diagnostic statements). */
+  diagnosticClass: string;
+}
+
+export interface PtbxlRecord {
+  ecgId: number;
+  patient: string;
+  /** ISO-like "YYYY-MM-DD hh:mm:ss" (sorts chronologically). */
+  date: string;
+  fold: number;
+  split: Split;
+  /** Record path relative to the data folder ("ptbxl/records100/00000/00001_lr"). */
+  path: string;
+  fs: number;
+  length: number;
+  leads: string[];
+  /** SCP codes with likelihoods, most likely first (file order among ties). */
+  scp: { code: string; likelihood: number }[];
+  heartAxis: string;
+  infarctionStadium1: string;
+  infarctionStadium2: string;
+  baselineDrift: string;
+  staticNoise: string;
+  burstNoise: string;
+  electrodesProblems: string;
+  extraBeats: string;
+  pacemaker: string;
+}
+
+export interface Ptbxl {
+  records: PtbxlRecord[];
+  statements: Map<string, ScpStatement>;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    throw new EcgInputError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+}
+
+/** Parses `scp_statements.csv` (its first, unnamed column is the code). */
+export function parseScpStatements(text: string, file: string): Map<string, ScpStatement> {
+  const map = new Map<string, ScpStatement>();
+  for (const r of parseCsv(text, file)) {
+    const code = r[""] ?? "";
+    if (!code) continue;
+    map.set(code, {
+      code,
+      description: r.description ?? code,
+      diagnostic: r.diagnostic === "1.0",
+      form: r.form === "1.0",
+      rhythm: r.rhythm === "1.0",
+      diagnosticClass: r.diagnostic_class ?? "",
+    });
+  }
+  return map;
+}
+
+/** Parses `ptbxl_database.csv` rows into records (sorted by ecg_id). */
+export function parsePtbxlDatabase(text: string, file: string): PtbxlRecord[] {
+  const out: PtbxlRecord[] = [];
+  for (const r of parseCsv(text, file)) {
+    const ecgId = Number(r.ecg_id);
+    const fold = Number(r.strat_fold);
+    if (!Number.isInteger(ecgId) || !Number.isInteger(fold) || !r.filename_lr)
+      throw new EcgInputError(file, `bad row for ecg_id ${r.ecg_id}`);
+    const scp = parsePythonNumberDict(r.scp_codes ?? "{}", file)
+      .map(([code, likelihood], i) => ({ code, likelihood, i }))
+      .sort((a, b) => b.likelihood - a.likelihood || a.i - b.i)
+      .map(({ code, likelihood }) => ({ code, likelihood }));
+    out.push({
+      ecgId,
+      patient: `ptbxl:${String(Math.round(Number(r.patient_id)))}`,
+      date: r.recording_date ?? "",
+      fold,
+      split: ptbxlSplit(fold),
+      path: `ptbxl/${r.filename_lr}`,
+      fs: 100,
+      length: 1000,
+      leads: [...STANDARD_LEADS],
+      scp,
+      heartAxis: r.heart_axis ?? "",
+      infarctionStadium1: r.infarction_stadium1 ?? "",
+      infarctionStadium2: r.infarction_stadium2 ?? "",
+      baselineDrift: r.baseline_drift ?? "",
+      staticNoise: r.static_noise ?? "",
+      burstNoise: r.burst_noise ?? "",
+      electrodesProblems: r.electrodes_problems ?? "",
+      extraBeats: r.extra_beats ?? "",
+      pacemaker: r.pacemaker ?? "",
+    });
+  }
+  return out.sort((a, b) => a.ecgId - b.ecgId);
+}
+
+/**
+ * Loads PTB-XL metadata. Records are the 100 Hz 10-s 12-lead files (PTB-XL's documented
+ * layout), so no header needs reading.
+ */
+export async function loadPtbxl(dataDir: string): Promise<Ptbxl> {
+  const dbFile = join(dataDir, "ptbxl", "ptbxl_database.csv");
+  const stFile = join(dataDir, "ptbxl", "scp_statements.csv");
+  return {
+    records: parsePtbxlDatabase(await readText(dbFile), dbFile),
+    statements: parseScpStatements(await readText(stFile), stFile),
+  };
+}
+
+/** "non-diagnostic T abnormalities" -> "Non-diagnostic T abnormalities". */
+export function capitalize(s: string): string {
+  return s ? s[0]!.toUpperCase() + s.slice(1) : s;
+}
+
+/** The report statements of a record, most likely first, in English. */
+export function ptbxlReport(rec: PtbxlRecord, statements: Map<string, ScpStatement>): string[] {
+  return rec.scp.map((s) => capitalize(statements.get(s.code)?.description ?? s.code));
+}
