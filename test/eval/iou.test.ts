@@ -60,7 +60,7 @@ describe("parseLocalizationIntervals", () => {
       { start: 0.4, end: 3.7 },
       { start: 4.6, end: 9.3 },
     ]);
-    expect(parseLocalizationIntervals("DURATION: 1 to 2 seconds; 3s – 4s.")).toEqual([
+    expect(parseLocalizationIntervals("DURATION: 1 to 2s; 3s – 4 s.")).toEqual([
       { start: 1, end: 2 },
       { start: 3, end: 4 },
     ]);

@@ -25,40 +25,23 @@
  * PPV = true-positive predicted intervals / predicted intervals (null when a denominator is 0).
  * An unparsable prediction counts as no predicted interval.
  */
+import { parseLocalizationAnswer, type Interval } from "../../data/intervals.js";
 import { groupedMean, type GroupStat } from "./aggregate.js";
 
-/** A time span in seconds, `start <= end` (same shape as the data builder's `Interval`). */
-export interface Span {
-  start: number;
-  end: number;
-}
-
-const NUM = String.raw`(\d+(?:\.\d+)?|\.\d+)`;
-const PAIR = new RegExp(
-  String.raw`^${NUM}\s*(?:s|sec|secs|seconds?)?\s*(?:-|–|—|to)\s*${NUM}\s*(?:s|sec|secs|seconds?)?$`,
-  "i",
-);
+/** A time span in seconds, `start <= end` (the data builder's `Interval`). */
+export type Span = Interval;
 
 /**
- * Reads an answer's intervals: `[]` for `No ... Found`, the intervals for `Duration: ...`, null
- * when unreadable. Tolerates what a model may vary: case, spaces, a missing "s", "to" or a dash,
- * ";" between intervals, a trailing period. Intervals with end < start are unreadable.
+ * Reads an answer's intervals with the data builder's parser (`parseLocalizationAnswer`, which
+ * also writes the answers): `[]` for `No ... Found`, the intervals for `Duration: ...`, null when
+ * unreadable. It tolerates case, spaces, a missing "s", "to" or an en dash, ";" between
+ * intervals and a trailing period, so it reads a little more than the paper's strict parser
+ * (which needs exactly `Duration: 0.4s-3.7s, ...`); our answers read the same either way.
  */
 export function parseLocalizationIntervals(text: string): Span[] | null {
-  const t = text.trim().replace(/\.+$/, "").trim();
-  if (/^no\s+.*\bfound$/is.test(t)) return [];
-  const dur = /^duration\s*:\s*(.+)$/is.exec(t);
-  if (!dur) return null;
-  const out: Span[] = [];
-  for (const part of dur[1]!.split(/\s*[,;]\s*/)) {
-    const m = PAIR.exec(part.trim());
-    if (!m) return null;
-    const start = Number(m[1]);
-    const end = Number(m[2]);
-    if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return null;
-    out.push({ start, end });
-  }
-  return out;
+  const p = parseLocalizationAnswer(text);
+  if (!p) return null;
+  return p.found ? p.intervals : [];
 }
 
 /** Sorted union of spans: overlapping or touching spans merged; zero-length spans kept out. */
