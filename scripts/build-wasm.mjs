@@ -42,6 +42,8 @@ execFileSync(
     "65536",
     "--runtime",
     "stub",
+    "--disableWarning",
+    "112",
   ],
   { stdio: "inherit", cwd: root },
 );

@@ -1,0 +1,256 @@
+/**
+ * The compute engine: one shared WebAssembly memory holding every tensor, the SIMD kernels
+ * (build/kernels.wasm, compiled from src/tensor/kernels), a size-class pool allocator so a
+ * steady-state training loop reuses the same blocks, and worker threads that run the large
+ * kernels on their share of rows. The main thread always does share 0 of the work itself.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { workerSource, GEN, PENDING, FN, NT, ERROR, MAX_ARGS } from "./worker-source.js";
+
+/** Kernel exports, in a fixed order shared with the workers. */
+export const KERNELS = [
+  "setScratch", "gemm", "unary", "unaryBwd", "swiglu", "swigluBwd", "binary", "axpby", "fill", "copy4d",
+  "chunkSums", "colSum", "normFwd", "normBwdX", "normBwdW", "softmax", "softmaxBwd", "attnFwd", "attnBwd",
+  "ceFwd", "ceBwd", "embFwd", "embBwd", "rope", "adamw",
+] as const; // prettier-ignore
+export type KernelName = (typeof KERNELS)[number];
+type KernelFn = (...args: number[]) => void;
+
+// The WebAssembly JS API, typed here because the project's lib settings (ES2022, no DOM) omit it.
+export interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+const HEAP_START = 1 << 20; // below: the kernels' static data
+const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
+
+/** build/kernels.wasm, two levels above both src/tensor/engine.ts and dist/tensor/engine.js. */
+function wasmPath(): string {
+  const p = fileURLToPath(new URL("../../build/kernels.wasm", import.meta.url));
+  if (!existsSync(p)) throw new Error(`${p}: compute kernels not built (run npm run build:wasm)`);
+  return p;
+}
+
+/** Rounds a block size up to its size class: 64-byte steps to 1 KiB, then quarter powers of two. */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(64, Math.ceil(bytes / 64) * 64);
+  if (b <= 1024) return b;
+  const step = 2 ** Math.floor(Math.log2(b)) / 4;
+  return Math.ceil(b / step) * step;
+}
+
+export class Engine {
+  readonly memory: WasmMemory;
+  readonly module: WasmModule;
+  private readonly fns: KernelFn[];
+  private readonly gemmScratch: number;
+  private top = HEAP_START;
+  private readonly free = new Map<number, number[]>();
+  private inUse = 0;
+  private workers: Worker[] = [];
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(64));
+  private readonly args = new Float64Array(new SharedArrayBuffer(MAX_ARGS * 8));
+  private threadCount: number;
+  private scratchPtr = 0;
+  private scratchStride = 0;
+  private f32: Float32Array;
+  private i32: Int32Array;
+
+  constructor(threads: number) {
+    this.module = new WA.Module(readFileSync(wasmPath()));
+    this.memory = new WA.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
+    const instance = new WA.Instance(this.module, {
+      env: { memory: this.memory, abort: () => { throw new Error("kernel abort"); } }, // prettier-ignore
+    });
+    this.fns = KERNELS.map((n) => instance.exports[n] as KernelFn);
+    this.gemmScratch = (instance.exports.gemmScratchBytes as () => number)();
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.threadCount = Math.max(1, Math.floor(threads));
+    this.ensureScratch(0);
+  }
+
+  /** Number of threads kernels are split across (1 = main thread only). */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  /** Changes the thread count (starts or stops workers as needed). */
+  setThreads(n: number): void {
+    this.threadCount = Math.max(1, Math.floor(n));
+    if (this.workers.length + 1 < this.threadCount) {
+      for (let t = this.workers.length + 1; t < this.threadCount; t++) this.spawn(t);
+      this.ensureScratch(this.scratchStride, true);
+    }
+  }
+
+  private spawn(tid: number): void {
+    const w = new Worker(workerSource, {
+      eval: true,
+      workerData: {
+        memory: this.memory,
+        module: this.module,
+        names: KERNELS,
+        tid,
+        ctlBuffer: this.ctl.buffer,
+        argsBuffer: this.args.buffer,
+        gen0: Atomics.load(this.ctl, GEN),
+      },
+    });
+    w.unref();
+    this.workers.push(w);
+  }
+
+  /** Stops the worker threads (kernels then run on the main thread only). */
+  async shutdown(): Promise<void> {
+    const ws = this.workers;
+    this.workers = [];
+    this.threadCount = 1;
+    Atomics.store(this.ctl, FN, -1);
+    Atomics.add(this.ctl, GEN, 1);
+    Atomics.notify(this.ctl, GEN);
+    await Promise.all(ws.map((w) => w.terminate()));
+    Atomics.store(this.ctl, FN, 0);
+  }
+
+  /** Float32 view of the whole memory (refreshed after growth). */
+  get heapF32(): Float32Array {
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) {
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
+    return this.f32;
+  }
+
+  get heapI32(): Int32Array {
+    void this.heapF32;
+    return this.i32;
+  }
+
+  /** Allocates a 64-byte aligned block of at least `bytes` bytes; returns its byte offset. */
+  alloc(bytes: number): number {
+    const size = sizeClass(bytes);
+    this.inUse += size;
+    const list = this.free.get(size);
+    if (list && list.length > 0) return list.pop()!;
+    const ptr = this.top;
+    const end = ptr + size;
+    if (end > MAX_PAGES * PAGE)
+      throw new RangeError(`tensor memory exhausted: ${end} bytes needed (4 GiB limit)`);
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const want = Math.max(end - have, have / 4);
+      const pages = Math.min(MAX_PAGES - have / PAGE, Math.ceil(want / PAGE));
+      this.memory.grow(pages);
+    }
+    this.top = end;
+    return ptr;
+  }
+
+  /** Returns a block from `alloc(bytes)` to the pool. */
+  release(ptr: number, bytes: number): void {
+    const size = sizeClass(bytes);
+    this.inUse -= size;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(ptr);
+  }
+
+  /** Bytes in live blocks and the high-water mark of the heap (for tests and diagnostics). */
+  stats(): { inUse: number; heapBytes: number } {
+    return { inUse: this.inUse, heapBytes: this.top - HEAP_START };
+  }
+
+  /** Makes each thread's scratch region at least gemm scratch + `extra` bytes. */
+  ensureScratch(extra: number, force = false): void {
+    const stride = Math.ceil((this.gemmScratch + extra) / 64) * 64 + 64;
+    if (stride <= this.scratchStride && !force) return;
+    const n = Math.max(this.threadCount, this.workers.length + 1);
+    if (this.scratchPtr) this.release(this.scratchPtr, this.scratchStride * this.scratchCount);
+    this.scratchStride = Math.max(stride, this.scratchStride);
+    this.scratchCount = n;
+    this.scratchPtr = this.alloc(this.scratchStride * n);
+    this.runOn(0, n, [this.scratchPtr, this.scratchStride]);
+  }
+  private scratchCount = 1;
+  /** Work (about: elements, or multiply-adds / 32) below which a kernel runs on one thread. */
+  minParallelWork = 8192;
+
+  /**
+   * Runs kernel `name` with `args` (after tid, nt) on min(threads, work / minParallelWork)
+   * threads, the main thread included.
+   */
+  run(name: KernelName, work: number, ...args: number[]): void {
+    const nt = Math.max(1, Math.min(this.threadCount, Math.floor(work / this.minParallelWork)));
+    this.runOn(KERNELS.indexOf(name), nt, args);
+  }
+
+  /** Runs kernel `name` on exactly one thread (the main thread). */
+  runSingle(name: KernelName, ...args: number[]): void {
+    const f = this.fns[KERNELS.indexOf(name)]!;
+    f(0, 1, ...args);
+  }
+
+  private runOn(fn: number, nt: number, a: number[]): void {
+    const f = this.fns[fn]!;
+    nt = Math.min(nt, this.workers.length + 1);
+    if (nt <= 1) {
+      f(0, 1, ...a);
+      return;
+    }
+    const args = this.args;
+    for (let i = 0; i < a.length; i++) args[i] = a[i]!;
+    const ctl = this.ctl;
+    Atomics.store(ctl, FN, fn);
+    Atomics.store(ctl, NT, nt);
+    Atomics.store(ctl, PENDING, nt - 1);
+    Atomics.add(ctl, GEN, 1);
+    Atomics.notify(ctl, GEN);
+    let failure: unknown = null;
+    try {
+      f(0, nt, ...a);
+    } catch (e) {
+      failure = e;
+    }
+    let spins = 0;
+    let waited = 0;
+    for (;;) {
+      const p = Atomics.load(ctl, PENDING);
+      if (p === 0) break;
+      if (++spins < 4000) continue;
+      if (Atomics.wait(ctl, PENDING, p, 100) === "timed-out") waited += 100;
+      if (Atomics.load(ctl, ERROR) === 2 || waited > 120_000)
+        throw new Error("compute worker threads failed to start or stopped responding");
+    }
+    if (failure) throw failure;
+    if (Atomics.load(ctl, ERROR) !== 0) {
+      Atomics.store(ctl, ERROR, 0);
+      throw new Error(`kernel ${KERNELS[fn]} failed on a worker thread`);
+    }
+  }
+}
+
+let current: Engine | null = null;
+
+/** The process-wide engine, created on first use (threads: ANYECG_THREADS or all cores). */
+export function engine(): Engine {
+  if (!current) {
+    const env = Number(process.env.ANYECG_THREADS);
+    const threads = Number.isFinite(env) && env >= 1 ? env : availableParallelism();
+    current = new Engine(1);
+    current.setThreads(threads);
+  }
+  return current;
+}

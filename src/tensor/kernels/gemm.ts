@@ -1,0 +1,359 @@
+// Cache-blocked, register-tiled single-precision matrix product (GotoBLAS loop order):
+//   C = beta * C + alpha * op(A) * op(B),  op(A): M x K, op(B): K x N, all row-major with strides.
+// Panels of op(B) (KC x NC) and op(A) (MC x KC) are packed into per-thread scratch so the 4 x 8
+// micro-kernel streams both from contiguous memory whatever the transposes; tails are zero-padded.
+// Each C element is summed over K in the same order whatever the thread split, so results are
+// bitwise identical for any number of threads.
+import { part, partAligned, scratchBase } from "./common";
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 1024;
+
+/** Bytes of scratch one thread needs for `gemm` (packed A and B panels and an edge tile). */
+export function gemmScratchBytes(): i32 {
+  return (KC * MC + KC * NC + MR * NR) * 4 + 64;
+}
+
+/** Packs rows [m0, m0+mc) x cols [k0, k0+kc) of op(A) into MR-row strips: strip[k*MR + r]. */
+function packA(trans: bool, A: usize, lda: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let i = 0; i < mc; i += MR) {
+    const mr = min<i32>(MR, mc - i);
+    if (!trans) {
+      const p0 = A + ((<usize>(m0 + i) * lda + <usize>k0) << 2);
+      if (mr == MR) {
+        const ld4 = lda << 2;
+        const p1 = p0 + ld4;
+        const p2 = p1 + ld4;
+        const p3 = p2 + ld4;
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          // 4x4 transpose of rows r0..r3, cols k..k+3
+          const o = (<usize>k) << 2;
+          const a0 = v128.load(p0 + o);
+          const a1 = v128.load(p1 + o);
+          const a2 = v128.load(p2 + o);
+          const a3 = v128.load(p3 + o);
+          const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+          v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+          v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+          v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+          dst += 64;
+        }
+        for (; k < kc; k++) {
+          const o = (<usize>k) << 2;
+          store<f32>(dst, load<f32>(p0 + o));
+          store<f32>(dst, load<f32>(p1 + o), 4);
+          store<f32>(dst, load<f32>(p2 + o), 8);
+          store<f32>(dst, load<f32>(p3 + o), 12);
+          dst += 16;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let r = 0; r < MR; r++) {
+            const v: f32 = r < mr ? load<f32>(p0 + ((<usize>r * lda + <usize>k) << 2)) : 0;
+            store<f32>(dst + ((<usize>r) << 2), v);
+          }
+          dst += MR << 2;
+        }
+      }
+    } else {
+      // op(A)[m, k] = A[k, m]: MR consecutive floats per k
+      let p = A + ((<usize>k0 * lda + <usize>(m0 + i)) << 2);
+      const ld4 = lda << 2;
+      if (mr == MR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(dst, v128.load(p));
+          dst += 16;
+          p += ld4;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let r = 0; r < MR; r++)
+            store<f32>(dst + ((<usize>r) << 2), r < mr ? load<f32>(p + ((<usize>r) << 2)) : 0);
+          dst += MR << 2;
+          p += ld4;
+        }
+      }
+    }
+  }
+}
+
+/** Packs rows [k0, k0+kc) x cols [n0, n0+nc) of op(B) into NR-column strips: strip[k*NR + c]. */
+function packB(trans: bool, B: usize, ldb: usize, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
+  for (let j = 0; j < nc; j += NR) {
+    const nr = min<i32>(NR, nc - j);
+    if (!trans) {
+      let p = B + ((<usize>k0 * ldb + <usize>(n0 + j)) << 2);
+      const ld4 = ldb << 2;
+      if (nr == NR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(dst, v128.load(p));
+          v128.store(dst, v128.load(p, 16), 16);
+          dst += 32;
+          p += ld4;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let c = 0; c < NR; c++)
+            store<f32>(dst + ((<usize>c) << 2), c < nr ? load<f32>(p + ((<usize>c) << 2)) : 0);
+          dst += NR << 2;
+          p += ld4;
+        }
+      }
+    } else {
+      // op(B)[k, n] = B[n, k]
+      const p0 = B + ((<usize>(n0 + j) * ldb + <usize>k0) << 2);
+      const ld4 = ldb << 2;
+      if (nr == NR) {
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const o = (<usize>k) << 2;
+          for (let h = 0; h < 2; h++) {
+            const q = p0 + <usize>h * 4 * ld4 + o;
+            const a0 = v128.load(q);
+            const a1 = v128.load(q + ld4);
+            const a2 = v128.load(q + 2 * ld4);
+            const a3 = v128.load(q + 3 * ld4);
+            const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+            const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+            const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+            const d = dst + ((<usize>h) << 4);
+            v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+            v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+            v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+            v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+          }
+          dst += 128;
+        }
+        for (; k < kc; k++) {
+          for (let c = 0; c < NR; c++)
+            store<f32>(dst + ((<usize>c) << 2), load<f32>(p0 + <usize>c * ld4 + ((<usize>k) << 2)));
+          dst += NR << 2;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let c = 0; c < NR; c++) {
+            const v: f32 = c < nr ? load<f32>(p0 + <usize>c * ld4 + ((<usize>k) << 2)) : 0;
+            store<f32>(dst + ((<usize>c) << 2), v);
+          }
+          dst += NR << 2;
+        }
+      }
+    }
+  }
+}
+
+function out(p: usize, acc: v128, alpha: v128, beta: v128, useBeta: bool): void {
+  let v = f32x4.mul(acc, alpha);
+  if (useBeta) v = f32x4.add(v, f32x4.mul(v128.load(p), beta));
+  v128.store(p, v);
+}
+
+/** C tile (mr x nr, at c with row stride ldc floats) = beta*C + alpha * Ap(MR x kc) * Bp(kc x NR). */
+function micro(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: usize,
+  mr: i32,
+  nr: i32,
+  alpha: f32,
+  beta: f32,
+  tmp: usize,
+): void {
+  let c00 = f32x4.splat(0),
+    c01 = f32x4.splat(0),
+    c10 = f32x4.splat(0),
+    c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0),
+    c21 = f32x4.splat(0),
+    c30 = f32x4.splat(0),
+    c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  const useBeta = beta != 0;
+  if (mr == MR && nr == NR) {
+    const l4 = ldc << 2;
+    out(c, c00, va, vb, useBeta);
+    out(c + 16, c01, va, vb, useBeta);
+    c += l4;
+    out(c, c10, va, vb, useBeta);
+    out(c + 16, c11, va, vb, useBeta);
+    c += l4;
+    out(c, c20, va, vb, useBeta);
+    out(c + 16, c21, va, vb, useBeta);
+    c += l4;
+    out(c, c30, va, vb, useBeta);
+    out(c + 16, c31, va, vb, useBeta);
+    return;
+  }
+  // edge tile: go through tmp so both paths share the same arithmetic
+  v128.store(tmp, c00);
+  v128.store(tmp, c01, 16);
+  v128.store(tmp, c10, 32);
+  v128.store(tmp, c11, 48);
+  v128.store(tmp, c20, 64);
+  v128.store(tmp, c21, 80);
+  v128.store(tmp, c30, 96);
+  v128.store(tmp, c31, 112);
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j++) {
+      const p = c + ((<usize>r * ldc + <usize>j) << 2);
+      let v = load<f32>(tmp + ((<usize>(r * NR + j)) << 2)) * alpha;
+      if (useBeta) v += load<f32>(p) * beta;
+      store<f32>(p, v);
+    }
+  }
+}
+
+/**
+ * One thread's block of C: rows [m0, m1), cols [n0, n1). A, B, C point at element (0, 0) of
+ * op(A), op(B) and C for this matrix of the batch. `scratch` holds the packed panels.
+ */
+export function gemmBlock(
+  flags: i32,
+  m0: i32,
+  m1: i32,
+  n0: i32,
+  n1: i32,
+  K: i32,
+  alpha: f32,
+  beta: f32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+  scratch: usize,
+): void {
+  const transA = (flags & 1) != 0;
+  const transB = (flags & 2) != 0;
+  const pa = scratch;
+  const pb = pa + <usize>(KC * MC * 4);
+  const tmp = pb + <usize>(KC * NC * 4);
+  if (m1 <= m0 || n1 <= n0) return;
+  if (K <= 0) {
+    // C = beta * C
+    for (let m = m0; m < m1; m++)
+      for (let n = n0; n < n1; n++) {
+        const p = C + ((<usize>m * <usize>ldc + <usize>n) << 2);
+        store<f32>(p, beta == 0 ? 0 : load<f32>(p) * beta);
+      }
+    return;
+  }
+  for (let jc = n0; jc < n1; jc += NC) {
+    const nc = min<i32>(NC, n1 - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min<i32>(KC, K - pc);
+      const bet: f32 = pc == 0 ? beta : 1;
+      packB(transB, B, <usize>ldb, pc, kc, jc, nc, pb);
+      for (let ic = m0; ic < m1; ic += MC) {
+        const mc = min<i32>(MC, m1 - ic);
+        packA(transA, A, <usize>lda, ic, mc, pc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min<i32>(NR, nc - jr);
+          const bp = pb + <usize>(jr * kc * 4);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min<i32>(MR, mc - ir);
+            const c = C + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
+            micro(kc, pa + <usize>(ir * kc * 4), bp, c, <usize>ldc, mr, nr, alpha, bet, tmp);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Batched C_i = beta*C_i + alpha*op(A_i) op(B_i) for i < batch (element strides sA, sB, sC).
+ * flags: bit 0 = A transposed (A stored K x M), bit 1 = B transposed (B stored N x K).
+ */
+export function gemm(
+  tid: i32,
+  nt: i32,
+  flags: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  alpha: f32,
+  beta: f32,
+  A: usize,
+  lda: i32,
+  sA: i32,
+  B: usize,
+  ldb: i32,
+  sB: i32,
+  C: usize,
+  ldc: i32,
+  sC: i32,
+  batch: i32,
+): void {
+  const scratch = scratchBase;
+  if (batch >= nt || nt == 1) {
+    const b0 = part(batch, tid, nt);
+    const b1 = part(batch, tid + 1, nt);
+    for (let b = b0; b < b1; b++) {
+      gemmBlock(
+        flags,
+        0,
+        M,
+        0,
+        N,
+        K,
+        alpha,
+        beta,
+        A + ((<usize>b * <usize>sA) << 2),
+        lda,
+        B + ((<usize>b * <usize>sB) << 2),
+        ldb,
+        C + ((<usize>b * <usize>sC) << 2),
+        ldc,
+        scratch,
+      );
+    }
+    return;
+  }
+  // few matrices: split each one by rows (or by columns when it is wide and short)
+  for (let b = 0; b < batch; b++) {
+    const a = A + ((<usize>b * <usize>sA) << 2);
+    const bb = B + ((<usize>b * <usize>sB) << 2);
+    const c = C + ((<usize>b * <usize>sC) << 2);
+    if (M >= N || M >= nt * 64) {
+      const m0 = partAligned(M, MR, tid, nt);
+      const m1 = partAligned(M, MR, tid + 1, nt);
+      gemmBlock(flags, m0, m1, 0, N, K, alpha, beta, a, lda, bb, ldb, c, ldc, scratch);
+    } else {
+      const n0 = partAligned(N, NR, tid, nt);
+      const n1 = partAligned(N, NR, tid + 1, nt);
+      gemmBlock(flags, 0, M, n0, n1, K, alpha, beta, a, lda, bb, ldb, c, ldc, scratch);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// Memory pool, scopes and inference mode.
+import { describe, it, expect } from "vitest";
+import * as T from "../../src/tensor/index.js";
+
+describe("engine memory", () => {
+  it("size classes cover the request with little waste", () => {
+    for (const b of [1, 63, 64, 65, 1000, 1025, 4097, 123457, 1 << 24]) {
+      const c = T.sizeClass(b);
+      expect(c).toBeGreaterThanOrEqual(b);
+      expect(c % 64).toBe(0);
+      expect(c).toBeLessThanOrEqual(Math.max(64, b * 1.25 + 64));
+    }
+  });
+
+  it("a repeated training step reuses pooled memory (no growth after warm-up)", () => {
+    const rng = new T.Rng(1);
+    const w = new T.Parameter([32, 16], "w");
+    w.data.set(T.randn([32, 16], rng).data);
+    const x = T.randn([8, 16], rng).keep();
+    const step = () =>
+      T.scope(() => {
+        const loss = T.mean(T.square(T.relu(T.linear(x, w))));
+        T.backward(loss);
+        return loss.item();
+      });
+    step();
+    const before = T.engine().stats();
+    for (let i = 0; i < 5; i++) step();
+    const after = T.engine().stats();
+    expect(after.heapBytes).toBe(before.heapBytes);
+    expect(after.inUse).toBe(before.inUse);
+    x.dispose();
+    w.dispose();
+  });
+
+  it("scope releases what it does not return; dispose is idempotent", () => {
+    const e = T.engine();
+    const start = e.stats().inUse;
+    const kept = T.scope(() => {
+      T.zeros([100]);
+      return T.ones([10]);
+    });
+    expect(kept.toArray()).toEqual(new Array(10).fill(1));
+    kept.dispose();
+    kept.dispose();
+    expect(e.stats().inUse).toBe(start);
+    expect(() => kept.data).toThrow(/after dispose/);
+  });
+
+  it("noGrad records nothing on the tape", () => {
+    T.scope(() => {
+      const w = T.ones([4, 4], true);
+      const y = T.noGrad(() => T.linear(T.ones([2, 4]), w));
+      expect(T.tapeLength()).toBe(0);
+      expect(y.requiresGrad).toBe(false);
+      expect(() => T.backward(T.sum(y))).toThrow(/does not depend/);
+    });
+  });
+
+  it("gradients accumulate over several backward passes", () => {
+    T.scope(() => {
+      const w = new T.Parameter([3], "w");
+      w.data.set([1, 2, 3]);
+      T.backward(T.sum(T.square(w)));
+      T.backward(T.sum(T.square(w)));
+      expect(w.grad!.toArray()).toEqual([4, 8, 12]);
+      w.zeroGrad();
+      T.backward(T.sum(w));
+      expect(w.grad!.toArray()).toEqual([1, 1, 1]);
+      w.dispose();
+    });
+  });
+});
