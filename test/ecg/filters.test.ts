@@ -1,4 +1,9 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { referenceBeats } from "../../src/analysis/match.js";
+import { quantile } from "../../src/ecg/scale.js";
+import { readWfdbRecord } from "../../src/ecg/wfdb/index.js";
+import { dataPath, describeData, samplesDir } from "../data.js";
 import {
   bandpass,
   butterworth,
@@ -181,5 +186,77 @@ describe("baseline removal", () => {
   it("median filter gives the running median", () => {
     const y = medianFilter(Float32Array.from([5, 1, 9, 2, 7, 3, 8]), 3);
     expect(Array.from(y)).toEqual([3, 5, 2, 7, 3, 7, 5.5]);
+  });
+});
+
+describe("filters on a real MIT-BIH excerpt (record 119, 10 s)", () => {
+  it("baseline removal takes off added wander and keeps the R peaks", async () => {
+    const ecg = await readWfdbRecord(join(samplesDir, "mitdb-119-excerpt"));
+    const x = ecg.signals[0]!;
+    const beats = referenceBeats(ecg.annotations).filter((s) => s > fs && s < x.length - fs);
+    const wander = x.map((_, i) => 0.8 * Math.sin((2 * Math.PI * 0.2 * i) / ecg.fs) + 0.5);
+    for (const method of ["highpass", "median"] as const) {
+      const y = removeBaseline(x, ecg.fs, { method });
+      // The added wander and offset are gone: same output with or without them.
+      const yw = removeBaseline(sum(x, wander), ecg.fs, { method });
+      expect(
+        rms(
+          sum(
+            yw,
+            y.map((v) => -v),
+          ),
+          ecg.fs,
+        ),
+        method,
+      ).toBeLessThan(0.1 * rms(wander));
+      // R-wave height above its neighbourhood is kept within 15 %.
+      for (const b of beats) {
+        const before = x[b]! - quantile(x.subarray(b - 100, b + 100), 0.5);
+        const after = y[b]! - quantile(y.subarray(b - 100, b + 100), 0.5);
+        expect(Math.abs(after - before)).toBeLessThan(0.15 * Math.abs(before));
+      }
+    }
+  });
+
+  it("a mains notch removes added 60 Hz hum and leaves the ECG", async () => {
+    const ecg = await readWfdbRecord(join(samplesDir, "mitdb-119-excerpt"));
+    const x = ecg.signals[0]!;
+    const hum = x.map((_, i) => 0.3 * Math.sin((2 * Math.PI * 60 * i) / ecg.fs));
+    const clean = notch(x, ecg.fs, 60);
+    const y = notch(sum(x, hum), ecg.fs, 60);
+    expect(
+      rms(
+        sum(
+          y,
+          clean.map((v) => -v),
+        ),
+        ecg.fs,
+      ),
+    ).toBeLessThan(0.01);
+    expect(
+      rms(
+        sum(
+          clean,
+          x.map((v) => -v),
+        ),
+        ecg.fs,
+      ),
+    ).toBeLessThan(0.05 * rms(x, ecg.fs) + 0.01);
+  });
+});
+
+describeData("filters on a whole MIT-BIH record", () => {
+  it("band-pass 5-15 Hz peaks at the annotated beats of record 119", async () => {
+    const ecg = await readWfdbRecord(dataPath("mitdb", "119"));
+    const y = bandpass(ecg.signals[0]!, ecg.fs, 5, 15);
+    const beats = referenceBeats(ecg.annotations);
+    let near = 0;
+    for (const b of beats) {
+      let best = b;
+      for (let i = Math.max(0, b - 72); i < Math.min(y.length, b + 72); i++)
+        if (Math.abs(y[i]!) > Math.abs(y[best]!)) best = i;
+      if (Math.abs(best - b) <= 18) near++; // the largest 5-15 Hz deflection is within 50 ms of the R peak
+    }
+    expect(near / beats.length).toBeGreaterThan(0.98);
   });
 });
