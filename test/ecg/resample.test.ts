@@ -1,4 +1,7 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readWfdbRecord } from "../../src/ecg/wfdb/index.js";
+import { samplesDir } from "../data.js";
 import {
   createResampler,
   resample,
@@ -152,5 +155,30 @@ describe("annotations", () => {
     expect(out.signals[1]!.length).toBe(1000);
     expect(out.annotations[0]!.sample).toBe(200);
     expect(ecg.annotations[0]!.sample).toBe(720);
+  });
+});
+
+describe("on a real MIT-BIH excerpt", () => {
+  it("keeps R peaks at the same instants at 100 Hz (no phase shift)", async () => {
+    const ecg = await readWfdbRecord(join(samplesDir, "mitdb-119-excerpt"));
+    const out = resampleEcg(ecg, 100);
+    const peakTime = (x: Float32Array, fs: number, t: number): number => {
+      let best = Math.round(t * fs);
+      const half = Math.round(0.06 * fs);
+      for (let i = Math.max(0, best - half); i < Math.min(x.length, Math.round(t * fs) + half); i++) {
+        if (Math.abs(x[i]!) > Math.abs(x[best]!)) best = i;
+      }
+      return best / fs;
+    };
+    const beats = ecg.annotations.filter((a) => a.code === "N" || a.code === "V");
+    expect(beats.length).toBeGreaterThan(8);
+    let sumShift = 0;
+    for (const a of beats) {
+      const t = a.sample / ecg.fs;
+      const shift = peakTime(out.signals[0]!, 100, t) - peakTime(ecg.signals[0]!, ecg.fs, t);
+      expect(Math.abs(shift)).toBeLessThanOrEqual(0.011); // within the 10 ms sample period
+      sumShift += shift;
+    }
+    expect(Math.abs(sumShift / beats.length)).toBeLessThan(0.004); // no systematic delay
   });
 });
