@@ -361,7 +361,8 @@ export interface CsvWriteOptions {
 export async function writeCsv(ecg: Ecg, path: string, opts: CsvWriteOptions = {}): Promise<void> {
   assertFinite(ecg, "CSV");
   const withTime = opts.time ?? true;
-  const decimals = Math.min(9, Math.ceil(Math.log10(Math.max(ecg.fs, 1))) + 3);
+  // Time printed with 3 more decimals than the sampling period needs: the reader recovers fs.
+  const scale = 10 ** Math.min(9, Math.ceil(Math.log10(Math.max(ecg.fs, 1))) + 3);
   const cell = (s: string) => (/[,"\n]/.test(s) ? `"${s.replace(/"/g, "")}"` : s);
   await writeTextStream(path, opts.overwrite ?? false, function* () {
     let head = `# fs=${ecg.fs}\n# name=${ecg.name.replace(/\n/g, " ")}\n`;
@@ -372,7 +373,7 @@ export async function writeCsv(ecg: Ecg, path: string, opts: CsvWriteOptions = {
     for (let i = 0; i < n; i += 2048) {
       let block = "";
       for (let j = i; j < Math.min(n, i + 2048); j++) {
-        let row = withTime ? String(Number((j / ecg.fs).toFixed(decimals))) : "";
+        let row = withTime ? String(Math.round((j * scale) / ecg.fs) / scale) : "";
         for (let l = 0; l < ecg.signals.length; l++) {
           row += (withTime || l ? "," : "") + float32ToString(ecg.signals[l]![j]!);
         }

@@ -29,23 +29,30 @@ import { voltageToMvFactor } from "./edf.js";
 /** JSON.parse works on one string; past this we ask for CSV/EDF instead of failing obscurely. */
 const MAX_JSON_BYTES = 400 * 1024 * 1024;
 
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 /**
- * A short decimal string that reads back (through Math.fround) to the same float32 value: the
- * fewest significant digits (1-9) that do, found by bisection (9 digits always suffice).
+ * A short decimal string that reads back (through Math.fround) to the same float32 value: for
+ * p = 1..9 significant digits, the p-digit decimal nearest to the value is tried, and the first
+ * that rounds back to the same float32 is printed. m / 10^k with an exact power of ten is the
+ * double nearest to the decimal, so String() prints that decimal. Values whose scale needs powers
+ * of ten beyond 1e22 go through toPrecision instead.
  */
 export function float32ToString(x: number): string {
   const f = Math.fround(x);
   if (!Number.isFinite(f)) return String(f);
+  if (Object.is(f, -0)) return "-0";
   if (Number.isInteger(f) && Math.abs(f) < 16777216) return String(f);
-  let lo = 1;
-  let hi = 9;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (Math.fround(Number(f.toPrecision(mid))) === f) hi = mid;
-    else lo = mid + 1;
+  const e = Math.floor(Math.log10(Math.abs(f)));
+  for (let p = 1; p <= 9; p++) {
+    const k = p - 1 - e;
+    let c: number;
+    if (k >= 0 && k <= 22) c = Math.round(f * POW10[k]!) / POW10[k]!;
+    else if (k < 0 && -k <= 22) c = Math.round(f / POW10[-k]!) * POW10[-k]!;
+    else c = Number(f.toPrecision(p));
+    if (Math.fround(c) === f) return String(c);
   }
-  const s = Number(f.toPrecision(lo));
-  return String(Math.fround(s) === f ? s : f);
+  return String(f);
 }
 
 export interface JsonReadOptions {

@@ -45,6 +45,8 @@ describe("float32ToString", () => {
     expect(float32ToString(0.455)).toBe("0.455");
     expect(float32ToString(Math.fround(0.1))).toBe("0.1");
     expect(float32ToString(-3)).toBe("-3");
+    expect(float32ToString(-0)).toBe("-0");
+    expect(float32ToString(Math.fround(3.4e38))).toBe("3.4e+38");
   });
 });
 
