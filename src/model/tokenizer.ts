@@ -163,6 +163,57 @@ export function hfPatternToRegExp(pattern: string): RegExp {
 }
 
 // ---------------------------------------------------------------------------------------------
+// merge ranks
+
+/**
+ * (left id, right id) -> merge rank, open addressing over typed arrays. A Map keyed by
+ * `a * 2^21 + b` works but its keys are heap numbers, which made loading Llama-size merge lists
+ * and the inner merge loop several times slower.
+ */
+class PairRanks {
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly rank: Int32Array;
+  private readonly mask: number;
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.left = new Int32Array(size).fill(-1);
+    this.right = new Int32Array(size);
+    this.rank = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  private slot(a: number, b: number): number {
+    return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x632be5ab, 0x85ebca77)) & this.mask;
+  }
+
+  /** Keeps the first (lowest) rank given for a pair. */
+  set(a: number, b: number, rank: number): void {
+    let h = this.slot(a, b);
+    while (this.left[h] !== -1) {
+      if (this.left[h] === a && this.right[h] === b) return;
+      h = (h + 1) & this.mask;
+    }
+    this.left[h] = a;
+    this.right[h] = b;
+    this.rank[h] = rank;
+  }
+
+  /** The rank of (a, b), or -1. */
+  get(a: number, b: number): number {
+    let h = this.slot(a, b);
+    for (;;) {
+      const l = this.left[h]!;
+      if (l === -1) return -1;
+      if (l === a && this.right[h] === b) return this.rank[h]!;
+      h = (h + 1) & this.mask;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Hugging Face tokenizer.json types
 
 /** One entry of `added_tokens` in a tokenizer.json. */
@@ -312,7 +363,7 @@ export class Tokenizer {
   private readonly idToToken: Array<string | undefined> = [];
   private readonly specialIds = new Set<number>();
   private readonly added: HfAddedToken[];
-  private readonly mergeRank = new Map<number, number>();
+  private readonly mergeRank: PairRanks;
   private readonly mergeTo: Int32Array;
   private readonly mergePairs: Array<[string, string]>;
   private readonly byteIds = new Int32Array(256);
@@ -360,6 +411,7 @@ export class Tokenizer {
     }
     if (!Array.isArray(model.merges)) throw new EcgInputError(file, "model.merges is not an array");
     this.mergeTo = new Int32Array(model.merges.length);
+    this.mergeRank = new PairRanks(model.merges.length);
     this.mergePairs = model.merges.map((m, rank) => this.addMerge(file, m, rank));
     this.ignoreMerges = model.ignore_merges === true;
     this.normalizers = parseNormalizer(file, json.normalizer);
@@ -403,8 +455,7 @@ export class Tokenizer {
         `merges[${rank}] ${JSON.stringify(pair.join(" "))} uses a token missing from the vocab`,
       );
     }
-    const key = a * MAX_BPE_SYMBOLS + b;
-    if (!this.mergeRank.has(key)) this.mergeRank.set(key, rank);
+    this.mergeRank.set(a, b, rank);
     this.mergeTo[rank] = z;
     return pair;
   }
@@ -636,19 +687,20 @@ export class Tokenizer {
     const ids = new Array<number>(bytes.length);
     for (let i = 0; i < bytes.length; i++) ids[i] = this.byteIds[bytes[i]!]!;
     let n = ids.length;
+    const ranks = this.mergeRank;
     while (n >= 2) {
-      let best = Infinity;
+      let best = -1;
       for (let i = 0; i + 1 < n; i++) {
-        const r = this.mergeRank.get(ids[i]! * MAX_BPE_SYMBOLS + ids[i + 1]!);
-        if (r !== undefined && r < best) best = r;
+        const r = ranks.get(ids[i]!, ids[i + 1]!);
+        if (r !== -1 && (best === -1 || r < best)) best = r;
       }
-      if (best === Infinity) break;
+      if (best === -1) break;
       // Merge every occurrence of the best pair, left to right: the same result as a heap of
       // (rank, position), since a merge that uses the new symbol always ranks later.
       const z = this.mergeTo[best]!;
       let j = 0;
       for (let i = 0; i < n;) {
-        if (i + 1 < n && this.mergeRank.get(ids[i]! * MAX_BPE_SYMBOLS + ids[i + 1]!) === best) {
+        if (i + 1 < n && ranks.get(ids[i]!, ids[i + 1]!) === best) {
           ids[j++] = z;
           i += 2;
         } else ids[j++] = ids[i++]!;
