@@ -359,6 +359,12 @@ export interface TrainOptions {
 const CACHE_LIMIT = 100_000;
 
 export class Tokenizer {
+  /**
+   * Pre-tokens longer than this many bytes are merged with a heap (O(n log n)) instead of the
+   * repeated scan (fast for words, quadratic on a long run of letters or punctuation).
+   */
+  static heapThreshold = 128;
+
   private readonly tokenToId = new Map<string, number>();
   private readonly idToToken: Array<string | undefined> = [];
   private readonly specialIds = new Set<number>();
@@ -651,8 +657,10 @@ export class Tokenizer {
       let ids = this.cache.get(piece);
       if (ids === undefined) {
         ids = this.bpe(piece);
-        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-        this.cache.set(piece, ids);
+        if (piece.length <= 256) {
+          if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+          this.cache.set(piece, ids);
+        }
       }
       for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
     }
@@ -686,29 +694,8 @@ export class Tokenizer {
     }
     const ids = new Array<number>(bytes.length);
     for (let i = 0; i < bytes.length; i++) ids[i] = this.byteIds[bytes[i]!]!;
-    let n = ids.length;
-    const ranks = this.mergeRank;
-    while (n >= 2) {
-      let best = -1;
-      for (let i = 0; i + 1 < n; i++) {
-        const r = ranks.get(ids[i]!, ids[i + 1]!);
-        if (r !== -1 && (best === -1 || r < best)) best = r;
-      }
-      if (best === -1) break;
-      // Merge every occurrence of the best pair, left to right: the same result as a heap of
-      // (rank, position), since a merge that uses the new symbol always ranks later.
-      const z = this.mergeTo[best]!;
-      let j = 0;
-      for (let i = 0; i < n;) {
-        if (i + 1 < n && ranks.get(ids[i]!, ids[i + 1]!) === best) {
-          ids[j++] = z;
-          i += 2;
-        } else ids[j++] = ids[i++]!;
-      }
-      n = j;
-    }
-    ids.length = n;
-    return ids;
+    if (ids.length > Tokenizer.heapThreshold) return mergeWithHeap(ids, this.mergeRank, this.mergeTo);
+    return mergeByScan(ids, this.mergeRank, this.mergeTo);
   }
 
   // --- decoding -------------------------------------------------------------------------------
@@ -781,6 +768,106 @@ export class TokenStreamDecoder {
   flush(): string {
     return this.decoder.decode();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// applying merges
+
+/** Repeatedly merges every occurrence of the lowest-ranked adjacent pair; fine for short words. */
+function mergeByScan(ids: number[], ranks: PairRanks, mergeTo: Int32Array): number[] {
+  let n = ids.length;
+  while (n >= 2) {
+    let best = -1;
+    for (let i = 0; i + 1 < n; i++) {
+      const r = ranks.get(ids[i]!, ids[i + 1]!);
+      if (r !== -1 && (best === -1 || r < best)) best = r;
+    }
+    if (best === -1) break;
+    // Merge every occurrence of the best pair, left to right: the same result as a heap of
+    // (rank, position), since a merge that uses the new symbol always ranks later.
+    const z = mergeTo[best]!;
+    let j = 0;
+    for (let i = 0; i < n;) {
+      if (i + 1 < n && ranks.get(ids[i]!, ids[i + 1]!) === best) {
+        ids[j++] = z;
+        i += 2;
+      } else ids[j++] = ids[i++]!;
+    }
+    n = j;
+  }
+  ids.length = n;
+  return ids;
+}
+
+/**
+ * The same merges with a linked list and a min-heap of (rank, position), as Hugging Face's BPE
+ * does: O(n log n), so a pathological megabyte-long pre-token cannot stall encoding.
+ */
+function mergeWithHeap(ids: number[], ranks: PairRanks, mergeTo: Int32Array): number[] {
+  const n = ids.length;
+  const sym = Int32Array.from(ids);
+  const prev = new Int32Array(n);
+  const next = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    prev[i] = i - 1;
+    next[i] = i + 1 < n ? i + 1 : -1;
+  }
+  // Entries pack rank * 2^32 + position, so the numeric order is by rank, then leftmost first.
+  const P = 2 ** 32;
+  const heap: number[] = [];
+  const push = (pos: number, right: number): void => {
+    const r = ranks.get(sym[pos]!, sym[right]!);
+    if (r !== -1) heapPush(heap, r * P + pos);
+  };
+  for (let i = 0; i + 1 < n; i++) push(i, i + 1);
+  while (heap.length > 0) {
+    const key = heapPop(heap);
+    const rank = Math.floor(key / P);
+    const pos = key - rank * P;
+    const right = next[pos]!;
+    if (sym[pos] === -1 || right === -1 || ranks.get(sym[pos]!, sym[right]!) !== rank) continue; // stale
+    sym[pos] = mergeTo[rank]!;
+    sym[right] = -1;
+    const after = next[right]!;
+    next[pos] = after;
+    if (after !== -1) prev[after] = pos;
+    if (prev[pos] !== -1) push(prev[pos]!, pos);
+    if (after !== -1) push(pos, after);
+  }
+  const out: number[] = [];
+  for (let i = 0; i !== -1; i = next[i]!) out.push(sym[i]!);
+  return out;
+}
+
+function heapPush(h: number[], v: number): void {
+  h.push(v);
+  let i = h.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p]! <= v) break;
+    h[i] = h[p]!;
+    i = p;
+  }
+  h[i] = v;
+}
+
+function heapPop(h: number[]): number {
+  const top = h[0]!;
+  const last = h.pop()!;
+  const n = h.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const c = l + 1 < n && h[l + 1]! < h[l]! ? l + 1 : l;
+      if (h[c]! >= last) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
+  }
+  return top;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -200,6 +200,29 @@ describe("encoding and decoding", () => {
     expect(d3.flush()).toBe("\uFFFD");
   });
 
+  it("merges long pre-tokens with a heap to the same tokens as the scan", () => {
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const letters = "abcdefghilmnoprstuvyzäöü ";
+    const texts = [...SAMPLES, ...corpus];
+    for (let k = 0; k < 20; k++) {
+      let t = "";
+      for (let i = 0; i < 50 + k * 40; i++) t += letters[Math.floor(rnd() * letters.length)];
+      texts.push(t, t.replace(/ /g, ""), "=".repeat(20 + k * 31));
+    }
+    const json = tok.toJSON();
+    const saved = Tokenizer.heapThreshold;
+    try {
+      Tokenizer.heapThreshold = Infinity;
+      const scan = Tokenizer.fromJSON(json);
+      Tokenizer.heapThreshold = 0;
+      const heap = Tokenizer.fromJSON(json);
+      for (const t of texts) expect(heap.encode(t)).toEqual(scan.encode(t));
+    } finally {
+      Tokenizer.heapThreshold = saved;
+    }
+  });
+
   it("rejects unknown ids on decode", () => {
     expect(() => tok.decode([tok.vocabSize + 5])).toThrow(RangeError);
   });
