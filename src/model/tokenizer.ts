@@ -357,6 +357,8 @@ export interface TrainOptions {
 }
 
 const CACHE_LIMIT = 100_000;
+/** Pre-tokens longer than this (UTF-16 units) are cut into pieces for training. */
+const MAX_TRAIN_WORD = 256;
 
 export class Tokenizer {
   /**
@@ -507,7 +509,13 @@ export class Tokenizer {
     const wordCounts = new Map<string, number>();
     for (const text of texts) {
       for (const part of specialSplit ? text.split(specialSplit) : [text]) {
-        for (const m of part.matchAll(re)) wordCounts.set(m[0], (wordCounts.get(m[0]) ?? 0) + 1);
+        for (const m of part.matchAll(re)) {
+          // A pathological pre-token (a megabyte of "=") would make each merge touching it cost
+          // its length; its pieces teach the same merges.
+          for (const w of m[0].length > MAX_TRAIN_WORD ? chunks(m[0], MAX_TRAIN_WORD) : [m[0]]) {
+            wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
+          }
+        }
       }
     }
     const words: BpeWord[] = [];
@@ -872,6 +880,18 @@ function heapPop(h: number[]): number {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/** Cuts a string into pieces of at most `size` units without splitting a surrogate pair. */
+function chunks(s: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < s.length;) {
+    let end = Math.min(i + size, s.length);
+    if (end < s.length && /[\uD800-\uDBFF]/.test(s[end - 1]!)) end--;
+    out.push(s.slice(i, end));
+    i = end;
+  }
+  return out;
+}
 
 function splitInto(text: string, re: RegExp, removeMatches: boolean, out: string[]): void {
   let pos = 0;

@@ -14,7 +14,7 @@
  * round-to-nearest-even conversion. `openSafetensors` reads only the header and then each tensor on
  * demand through the file handle, so a multi-gigabyte checkpoint never has to fit in memory twice.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { EcgInputError } from "../ecg/errors.js";
 
 /** Element types of the specification that this module reads. */
@@ -52,7 +52,10 @@ export interface SafetensorsEntry {
   end: number;
 }
 
-/** One tensor read from a file: values converted to float32, original bytes in `raw`. */
+/**
+ * One tensor read from a file: values converted to float32, original bytes in `raw` (for F32 the
+ * two share memory).
+ */
 export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
   shape: number[];
@@ -161,7 +164,7 @@ function toFloat32(dtype: SafetensorsDtype, raw: Uint8Array): Float32Array {
   const off = raw.byteOffset;
   switch (dtype) {
     case "F32":
-      return new Float32Array(buf.slice(off, off + raw.byteLength));
+      return new Float32Array(buf, off, n); // shares memory with `raw`: no second copy of big weights
     case "F16": {
       const src = new Uint16Array(buf, off, n);
       const table = f16Lookup();
@@ -452,15 +455,22 @@ function encodeValues(dtype: SafetensorsWriteDtype, data: Float32Array): Uint8Ar
   return new Uint8Array(out.buffer);
 }
 
+interface Layout {
+  /** The 8-byte length, the JSON header and its space padding. */
+  head: Uint8Array;
+  items: { name: string; dtype: SafetensorsWriteDtype; data: Float32Array }[];
+  dataBytes: number;
+}
+
 /**
- * Serializes tensors to safetensors bytes. Tensors are laid out by decreasing element size, then
- * by name (as the reference implementation does), so each one stays aligned to its element size;
- * the header is padded with spaces so the byte buffer starts at a multiple of 8.
+ * Plans a file: tensors by decreasing element size, then by name (as the reference
+ * implementation does), so each stays aligned to its element size; the header is padded with
+ * spaces so the byte buffer starts at a multiple of 8.
  */
-export function encodeSafetensors(
+function layout(
   tensors: Readonly<Record<string, SafetensorsInput>>,
   metadata?: Readonly<Record<string, string>>,
-): Uint8Array {
+): Layout {
   const items = Object.entries(tensors).map(([name, t]) => {
     const dtype = t.dtype ?? "F32";
     if (!["F32", "F16", "BF16"].includes(dtype))
@@ -496,11 +506,21 @@ export function encodeSafetensors(
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLen = Math.ceil(json.byteLength / 8) * 8;
-  const out = new Uint8Array(8 + headerLen + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerLen), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.byteLength, 8 + headerLen);
-  let pos = 8 + headerLen;
+  const head = new Uint8Array(8 + headerLen).fill(0x20);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerLen), true);
+  head.set(json, 8);
+  return { head, items, dataBytes: offset };
+}
+
+/** Serializes tensors to safetensors bytes in memory (see `writeSafetensors` for files). */
+export function encodeSafetensors(
+  tensors: Readonly<Record<string, SafetensorsInput>>,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
+  const { head, items, dataBytes } = layout(tensors, metadata);
+  const out = new Uint8Array(head.byteLength + dataBytes);
+  out.set(head, 0);
+  let pos = head.byteLength;
   for (const t of items) {
     const bytes = encodeValues(t.dtype, t.data);
     out.set(bytes, pos);
@@ -510,18 +530,32 @@ export function encodeSafetensors(
 }
 
 /**
- * Writes tensors to `path` as safetensors. The bytes go to a temporary file first and are renamed
- * into place, so an interrupted write never leaves a truncated checkpoint behind.
+ * Writes tensors to `path` as safetensors, one tensor at a time (a large model is never copied
+ * whole). The bytes go to a temporary file that is renamed into place, so an interrupted write
+ * never leaves a truncated checkpoint behind.
  */
 export function writeSafetensors(
   path: string,
   tensors: Readonly<Record<string, SafetensorsInput>>,
   metadata?: Readonly<Record<string, string>>,
 ): void {
-  const bytes = encodeSafetensors(tensors, metadata);
+  const { head, items } = layout(tensors, metadata);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
+  const fd = openSync(tmp, "w");
+  try {
+    writeAll(fd, head);
+    for (const t of items) writeAll(fd, encodeValues(t.dtype, t.data));
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
   renameSync(tmp, path);
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength;) done += writeSync(fd, bytes, done, bytes.byteLength - done);
 }
 
 /** Reads only the header (names, dtypes, shapes, metadata) of a file, e.g. to inspect a checkpoint. */

@@ -111,6 +111,13 @@ describe("training", () => {
     expect(fast).toEqual(naiveMerges(words, 256, 12));
   });
 
+  it("trains on very long pre-tokens (cut into pieces) without stalling and round-trips them", () => {
+    const long = "=".repeat(100_000) + " " + "🫀".repeat(3000);
+    const tok = Tokenizer.train([long, "a == b"], 256 + 9 + 30);
+    expect(tok.decode(tok.encode(long))).toBe(long);
+    expect(tok.encode("=".repeat(64))).toHaveLength(1); // merges of "=" runs were learned
+  });
+
   it("rejects a vocabulary too small for the bytes and special tokens", () => {
     expect(() => Tokenizer.train(corpus, 260)).toThrow(RangeError);
   });
