@@ -487,7 +487,16 @@ export class Tokenizer {
 
   /** Loads a Hugging Face tokenizer.json file. */
   static load(path: string): Tokenizer {
-    return Tokenizer.fromJSON(readFileSync(path, "utf8"), path);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      throw new EcgInputError(
+        path,
+        `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+    return Tokenizer.fromJSON(text, path);
   }
 
   /**

@@ -360,7 +360,10 @@ class BufferSource {
   }
   /** A fresh (aligned, owned) copy of `length` bytes at `pos`. */
   read(pos: number, length: number): Uint8Array {
-    return this.bytes.slice(pos, pos + length);
+    // Not `slice`: on a Node Buffer that is a view into a shared pool, at any alignment.
+    const out = new Uint8Array(length);
+    out.set(this.bytes.subarray(pos, pos + length));
+    return out;
   }
   close(): void {}
 }
@@ -369,7 +372,14 @@ class FileSource {
   private fd: number | null;
   private readonly bytes: number;
   constructor(private readonly path: string) {
-    this.fd = openSync(path, "r");
+    try {
+      this.fd = openSync(path, "r");
+    } catch (e) {
+      throw new EcgInputError(
+        path,
+        `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
     this.bytes = fstatSync(this.fd).size;
   }
   size(): number {

@@ -351,6 +351,10 @@ describe("tokenizer.json", () => {
     bad(minimal({ vocab: { a: -1 } }), /invalid id -1/);
   });
 
+  it("reports a missing file as bad input naming it", () => {
+    expect(() => Tokenizer.load(join(dir, "none.json"))).toThrow(EcgInputError);
+  });
+
   it("writes nothing partial: save goes through a temporary file", () => {
     const path = join(dir, "keep.json");
     writeFileSync(path, "old");

@@ -224,6 +224,27 @@ describe("writing and round trips", () => {
     expect(readSafetensorsHeader(path).entries.map((e) => e.name)).toEqual(["x", "y"]);
   });
 
+  it("reads from a Node Buffer at an odd offset of a shared pool", () => {
+    const bytes = encodeSafetensors({
+      h: { shape: [2], data: new Float32Array([1, 65504]), dtype: "F16" },
+      w: { shape: [2], data: new Float32Array([0.5, -8]) },
+    });
+    const pool = Buffer.alloc(bytes.length + 3);
+    pool.set(bytes, 1);
+    const view = pool.subarray(1, 1 + bytes.length);
+    const f = readSafetensors(view);
+    expect([...f.tensors.get("w")!.data]).toEqual([0.5, -8]);
+    expect([...f.tensors.get("h")!.data]).toEqual([1, 65504]);
+    f.tensors.get("w")!.data[0] = 99; // the result owns its memory
+    expect(readSafetensors(view).tensors.get("w")!.data[0]).toBe(0.5);
+  });
+
+  it("reports a missing file as bad input naming it", () => {
+    expect(() => readSafetensors(join(dir, "nope.safetensors"))).toThrow(
+      /nope\.safetensors: cannot be opened \(ENOENT\)/,
+    );
+  });
+
   it("rejects inconsistent input when writing", () => {
     expect(() => encodeSafetensors({ a: { shape: [2], data: new Float32Array(3) } })).toThrow(
       /shape \[2\] has 2 elements, data has 3/,
