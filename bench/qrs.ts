@@ -2,7 +2,8 @@
  * `npm run bench -- qrs [--json] [--multi] [--fs <Hz>] [records...]`: QRS detection quality on
  * every MIT-BIH record in the shared data, beat by beat against the reference annotations
  * (EC57 matching, 150 ms tolerance, ventricular flutter episodes excluded; see
- * src/analysis/match.ts). Lead MLII (lead 0 except in record 114), or all leads with --multi.
+ * src/analysis/match.ts). Lead MLII where the record has it (lead 1 in record 114; the paced
+ * records 102 and 104 have none and use lead 0, V5), or all leads with --multi.
  * --fs resamples the record first (detections are mapped back to 360 Hz for matching).
  * No QRS detector peer is installed in ../shared/bench; published Pan-Tompkins figures on the
  * whole database (Se 99.75 %, +P 99.54 %, Pan & Tompkins 1985) are printed for reference.

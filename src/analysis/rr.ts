@@ -63,3 +63,8 @@ export function heartRateWindows(
   }
   return out;
 }
+
+/** Instantaneous (per RR interval) and mean heart rate in bpm over the whole beat list. */
+export function heartRate(beats: Int32Array, fs: number): { instantaneous: Float64Array; mean: number } {
+  return { instantaneous: instantaneousHeartRate(beats, fs), mean: meanHeartRate(beats, fs) };
+}

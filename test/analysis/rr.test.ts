@@ -19,6 +19,8 @@ describe("RR and heart rate", () => {
     expect(meanHeartRate(beats, 100)).toBeCloseTo((60 * 4) / 3.5);
     expect(meanHeartRate(beats, 100, 100, 260)).toBeCloseTo((60 * 2) / 1.5);
     expect(meanHeartRate(Int32Array.from([10]), 100)).toBeNaN();
+    expect(heartRate(beats, 100).mean).toBeCloseTo((60 * 4) / 3.5);
+    expect(heartRate(beats, 100).instantaneous[2]).toBe(120);
   });
 
   it("gives the rate per window", () => {
