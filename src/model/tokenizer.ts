@@ -586,6 +586,21 @@ export class Tokenizer {
     };
   }
 
+  /**
+   * A tokenizer with `tokens` added as special tokens where missing, at new ids after the current
+   * vocabulary (e.g. anyECG's ECG tokens on a pretrained Llama 3 tokenizer; the model then grows
+   * its embedding table to the new `vocabSize`). Tokens already present keep their ids.
+   */
+  withSpecialTokens(tokens: readonly string[] = SPECIAL_TOKENS): Tokenizer {
+    const json = this.toJSON();
+    let next = this.vocabSize;
+    for (const t of tokens) {
+      if (this.tokenToId.has(t) || json.added_tokens!.some((a) => a.content === t)) continue;
+      json.added_tokens!.push(addedToken(next++, t));
+    }
+    return new Tokenizer(json, "<with special tokens>");
+  }
+
   /** Writes tokenizer.json (to a temporary file first, then renamed into place). */
   save(path: string): void {
     const tmp = `${path}.tmp-${process.pid}`;

@@ -323,6 +323,16 @@ describe("tokenizer.json", () => {
     expect(t.decode(t.encode("u\u0308"))).toBe("ü"); // NFC composes before encoding
   });
 
+  it("adds anyECG's special tokens to a tokenizer that lacks them, keeping existing ids", () => {
+    const base = Tokenizer.fromJSON(minimal());
+    const t = base.withSpecialTokens(["<|endoftext|>", ...SPECIAL_TOKENS]);
+    expect(t.specialId("<|endoftext|>")).toBe(260);
+    expect(SPECIAL_TOKENS.map((s) => t.specialId(s))).toEqual(SPECIAL_TOKENS.map((_, i) => 261 + i));
+    expect(t.vocabSize).toBe(261 + SPECIAL_TOKENS.length);
+    expect(t.encode(" the he")).toEqual(base.encode(" the he"));
+    expect(t.withSpecialTokens().vocabSize).toBe(t.vocabSize);
+  });
+
   it("reports bad files as EcgInputError naming the file and the problem", () => {
     const bad = (json: unknown, msg: RegExp): void => {
       let err: unknown;
