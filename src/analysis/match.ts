@@ -1,7 +1,7 @@
 /**
  * Beat-by-beat comparison of detected beats against reference annotations, following ANSI/AAMI
  * EC57 (the convention of PhysioNet's `bxb`):
- * - reference beats are the annotations whose code is a beat label (`BEAT_CODES`: N L R B A a
+ * - reference beats are the annotations whose code is a beat label (`EC57_BEAT_CODES`: N L R B A a
  *   J S V r F e j n E / f Q); rhythm, noise and other non-beat annotations are ignored;
  * - a detection matches a reference beat when they are at most `toleranceSeconds` (150 ms)
  *   apart; each beat matches at most once, closest pairs first;
@@ -12,36 +12,15 @@
  *   a QRS complex cut by the record's edge cannot be reliably detected or refuted.
  */
 import type { EcgAnnotation } from "../ecg/record.js";
-
-/** EC57 beat labels (MIT-BIH mnemonics); "/" is a paced beat, "f" a fusion of paced and normal, "Q" unclassifiable. */
-export const BEAT_CODES: ReadonlySet<string> = new Set([
-  "N",
-  "L",
-  "R",
-  "B",
-  "A",
-  "a",
-  "J",
-  "S",
-  "V",
-  "r",
-  "F",
-  "e",
-  "j",
-  "n",
-  "E",
-  "/",
-  "f",
-  "Q",
-]);
+import { EC57_BEAT_CODES } from "../ecg/beats.js";
 
 export function isBeatCode(code: string): boolean {
-  return BEAT_CODES.has(code);
+  return EC57_BEAT_CODES.has(code);
 }
 
 /** Sample indices of the beat annotations, sorted. */
 export function referenceBeats(annotations: readonly EcgAnnotation[]): Int32Array {
-  const s = annotations.filter((a) => BEAT_CODES.has(a.code)).map((a) => a.sample);
+  const s = annotations.filter((a) => EC57_BEAT_CODES.has(a.code)).map((a) => a.sample);
   return Int32Array.from(s).sort();
 }
 

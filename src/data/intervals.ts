@@ -6,6 +6,7 @@
  * `parseLocalizationAnswer`, so formatting and parsing live together here.
  */
 import type { EcgAnnotation } from "../ecg/record.js";
+import { BEAT_CODES } from "../ecg/beats.js";
 
 /** A time span in seconds, `start <= end`. */
 export interface Interval {
@@ -18,15 +19,6 @@ export interface SampleWindow {
   start: number;
   end: number;
 }
-
-/**
- * WFDB beat (QRS) annotation codes: every code that marks a heartbeat. Non-beat codes ("+", "~",
- * "|", "x" non-conducted P wave, "[" "]" flutter bounds, "\"" comments ...) are ignored by the
- * beat rule, because the paper spans an abnormal beat between neighbouring *beats*.
- */
-export const BEAT_CODES: ReadonlySet<string> = new Set([
-  "N", "L", "R", "B", "A", "a", "J", "S", "V", "r", "F", "e", "j", "n", "E", "/", "f", "Q", "?", "!",
-]); // prettier-ignore
 
 /** Rounds seconds to one decimal, avoiding binary noise (0.30000000000000004 -> 0.3). */
 export function roundTenth(seconds: number): number {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  BEAT_CODES,
-  flutterIntervals,
-  matchBeats,
-  referenceBeats,
-  sumMatches,
-} from "../../src/analysis/match.js";
+import { flutterIntervals, matchBeats, referenceBeats, sumMatches } from "../../src/analysis/match.js";
 import type { EcgAnnotation } from "../../src/ecg/record.js";
+import { EC57_BEAT_CODES } from "../../src/ecg/beats.js";
 
 const i32 = (a: number[]): Int32Array => Int32Array.from(a);
 const ann = (sample: number, code: string): EcgAnnotation => ({
@@ -62,7 +57,7 @@ describe("matchBeats", () => {
 
 describe("reference beats", () => {
   it("keeps the EC57 beat labels and drops rhythm, noise and flutter waves", () => {
-    expect(BEAT_CODES.size).toBe(18);
+    expect(EC57_BEAT_CODES.size).toBe(18);
     const anns = [
       ann(30, "N"),
       ann(10, "+"),
