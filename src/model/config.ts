@@ -1,0 +1,193 @@
+/**
+ * The anyECG model's configuration: one JSON-serialisable object, stored as `config.json` in a
+ * checkpoint folder. Sizes of the three parts (ECG encoder, projector, language model), the
+ * token budget for long recordings, and the LoRA adapters.
+ *
+ * The shipped size (`shippingConfig`) is chosen to train in about 3 hours on a 2-core machine:
+ * at ~20 GFLOP/s that is ~2e14 FLOP, i.e. ~6 M language-model tokens for a ~6 M-parameter
+ * decoder (6 FLOP per parameter per token), plus the encoder's windows. A wider or deeper model
+ * would see too few tokens to learn the tasks' language; a bigger pretrained Llama-style
+ * backbone still loads through `AnyEcg.fromLlama`.
+ */
+
+export interface EncoderConfig {
+  /** Sampling rate the encoder reads, Hz (the paper: 100). */
+  sampleRate: number;
+  /** Window length in seconds (the paper: 10). */
+  windowSeconds: number;
+  /** Samples per patch (50 = 0.5 s at 100 Hz; the paper's 2-s patches are 200). */
+  patchSamples: number;
+  /** Token width. */
+  width: number;
+  /** Number of transformer blocks. */
+  depth: number;
+  heads: number;
+  /** Hidden width of each block's MLP. */
+  mlpWidth: number;
+}
+
+export interface LlamaConfig {
+  vocabSize: number;
+  /** Hidden width (Hugging Face: hidden_size). */
+  width: number;
+  layers: number;
+  heads: number;
+  /** Key/value heads (grouped-query attention when fewer than `heads`). */
+  kvHeads: number;
+  /** SwiGLU hidden width (intermediate_size). */
+  ffnWidth: number;
+  ropeTheta: number;
+  /** Longest sequence (prompt + answer) the model accepts. */
+  maxPositions: number;
+  normEps: number;
+  /** The output projection is the token embedding (no separate lm_head). */
+  tieEmbeddings: boolean;
+}
+
+export interface LoraConfig {
+  /** Rank (0 disables LoRA). */
+  r: number;
+  alpha: number;
+  /** Projections that get adapters: any of q, k, v, o, gate, up, down. */
+  targets: LoraTarget[];
+}
+
+export type LoraTarget = "q" | "k" | "v" | "o" | "gate" | "up" | "down";
+
+export interface AnyEcgConfig {
+  encoder: EncoderConfig;
+  /** Projector hidden width (Linear encoder.width -> hidden, GELU, Linear hidden -> LM width). */
+  projectorWidth: number;
+  lm: LlamaConfig;
+  /**
+   * Most LM tokens one ECG may take (CLS included). Longer recordings are average-pooled in
+   * time (see encoder.ts) so that a recording of hours still fits.
+   */
+  tokenBudget: number;
+  lora: LoraConfig;
+}
+
+/** The size meant for shipping: see the module comment for why. */
+export function shippingConfig(vocabSize = 4096): AnyEcgConfig {
+  return {
+    encoder: {
+      sampleRate: 100,
+      windowSeconds: 10,
+      patchSamples: 50,
+      width: 192,
+      depth: 4,
+      heads: 3,
+      mlpWidth: 768,
+    },
+    projectorWidth: 512,
+    lm: {
+      vocabSize,
+      width: 256,
+      layers: 6,
+      heads: 4,
+      kvHeads: 2,
+      ffnWidth: 768,
+      ropeTheta: 10000,
+      maxPositions: 2048,
+      normEps: 1e-5,
+      tieEmbeddings: true,
+    },
+    tokenBudget: 512,
+    lora: { r: 8, alpha: 16, targets: ["q", "k"] },
+  };
+}
+
+/** A very small model for tests and smoke runs. */
+export function tinyConfig(vocabSize: number): AnyEcgConfig {
+  return {
+    encoder: {
+      sampleRate: 100,
+      windowSeconds: 10,
+      patchSamples: 50,
+      width: 32,
+      depth: 1,
+      heads: 2,
+      mlpWidth: 64,
+    },
+    projectorWidth: 64,
+    lm: {
+      vocabSize,
+      width: 64,
+      layers: 2,
+      heads: 4,
+      kvHeads: 2,
+      ffnWidth: 128,
+      ropeTheta: 10000,
+      maxPositions: 1024,
+      normEps: 1e-5,
+      tieEmbeddings: true,
+    },
+    tokenBudget: 64,
+    lora: { r: 4, alpha: 8, targets: ["q", "k"] },
+  };
+}
+
+/** Patches per window (windowSeconds * sampleRate / patchSamples). */
+export function patchesPerWindow(c: EncoderConfig): number {
+  return (c.windowSeconds * c.sampleRate) / c.patchSamples;
+}
+
+/** Samples per window at the encoder's rate. */
+export function windowSamples(c: EncoderConfig): number {
+  return c.windowSeconds * c.sampleRate;
+}
+
+function positiveInt(where: string, v: unknown): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+    throw new RangeError(`config: ${where} must be a positive integer, got ${JSON.stringify(v)}`);
+}
+
+/** Throws a RangeError naming the first inconsistent field. */
+export function validateConfig(c: AnyEcgConfig): void {
+  const e = c.encoder;
+  for (const k of [
+    "sampleRate",
+    "windowSeconds",
+    "patchSamples",
+    "width",
+    "depth",
+    "heads",
+    "mlpWidth",
+  ] as const)
+    positiveInt(`encoder.${k}`, e[k]);
+  if (windowSamples(e) % e.patchSamples !== 0)
+    throw new RangeError(`config: a ${windowSamples(e)}-sample window does not split into ${e.patchSamples}-sample patches`); // prettier-ignore
+  if (e.width % e.heads !== 0)
+    throw new RangeError(`config: encoder.width ${e.width} not divisible by heads`);
+  positiveInt("projectorWidth", c.projectorWidth);
+  const l = c.lm;
+  for (const k of ["vocabSize", "width", "layers", "heads", "kvHeads", "ffnWidth", "maxPositions"] as const)
+    positiveInt(`lm.${k}`, l[k]);
+  if (l.width % l.heads !== 0 || ((l.width / l.heads) & 1) !== 0)
+    throw new RangeError(`config: lm.width ${l.width} does not split into ${l.heads} even-sized heads`);
+  if (l.heads % l.kvHeads !== 0) throw new RangeError(`config: lm.heads must be a multiple of lm.kvHeads`);
+  if (!(l.ropeTheta > 0) || !(l.normEps > 0))
+    throw new RangeError("config: lm.ropeTheta and lm.normEps must be > 0");
+  positiveInt("tokenBudget", c.tokenBudget);
+  if (c.tokenBudget < 2)
+    throw new RangeError("config: tokenBudget must be at least 2 (CLS + one patch token)");
+  if (!Number.isInteger(c.lora.r) || c.lora.r < 0) throw new RangeError("config: lora.r must be >= 0");
+  const ok = new Set(["q", "k", "v", "o", "gate", "up", "down"]);
+  for (const t of c.lora.targets) if (!ok.has(t)) throw new RangeError(`config: unknown LoRA target ${t}`);
+}
+
+/** Parses and checks a config.json object (missing optional parts take the shipping defaults). */
+export function parseConfig(json: unknown, file = "config.json"): AnyEcgConfig {
+  if (!json || typeof json !== "object") throw new RangeError(`${file}: not a JSON object`);
+  const o = json as Partial<AnyEcgConfig>;
+  const d = shippingConfig(o.lm?.vocabSize ?? 4096);
+  const c: AnyEcgConfig = {
+    encoder: { ...d.encoder, ...o.encoder },
+    projectorWidth: o.projectorWidth ?? d.projectorWidth,
+    lm: { ...d.lm, ...o.lm },
+    tokenBudget: o.tokenBudget ?? d.tokenBudget,
+    lora: { ...d.lora, ...o.lora },
+  };
+  validateConfig(c);
+  return c;
+}

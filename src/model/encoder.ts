@@ -1,0 +1,258 @@
+/**
+ * The ECG encoder: a ViT over 10-s windows at 100 Hz, and the joining of windows into the tokens
+ * handed to the language model.
+ *
+ * Per window (the paper's ingredients):
+ * - each present lead is cut into patches of `patchSamples` samples; a patch's token is a linear
+ *   map of its samples plus a learned lead embedding plus a learned patch-position embedding;
+ * - a CLS token (its own lead and position embedding rows);
+ * - pre-norm transformer blocks (LayerNorm, multi-head attention, LayerNorm, GELU MLP).
+ *
+ * The improvement on the paper's zero-filled leads: absent leads and patches made only of the
+ * last window's padding get no token at all. Since every token carries its lead and position in
+ * its embedding, attention does not depend on token order, so a window's real tokens are packed
+ * first (CLS, then patch-major: patch 0 of each present lead, patch 1, ...) and the engine's
+ * key-length mask hides the batch padding after them. Changing an absent lead's samples, or the
+ * padding, therefore changes nothing, and a 1-lead window costs 1/12 of a 12-lead one.
+ *
+ * Joining (see ecg-tokens.ts for the counts): per window, the tokens of one time patch are
+ * averaged over the present leads (one token per 0.5 s instead of one per lead and patch); the
+ * windows' CLS tokens are averaged into the ECG's first token; the time tokens follow in time
+ * order, averaged in groups of g consecutive patches when the token budget requires. A fixed
+ * sinusoidal embedding of each token's centre time in seconds (resolution 0.1 s, periods from
+ * 0.6 s to ~1.7 h) is added, so the language model knows where in a long recording every token
+ * sits (the paper's per-window time embedding, made per token so pooled tokens keep it).
+ */
+import { Parameter, Rng, Tensor, add, attentionQKV, concat, gelu, tensor } from "../tensor/index.js";
+import {
+  Embedding,
+  LayerNorm,
+  Linear,
+  RowPlanBuilder,
+  sparseRows,
+  type HasParameters,
+  type RowPlan,
+} from "../nn/layers.js";
+import { patchesPerWindow, windowSamples, type AnyEcgConfig, type EncoderConfig } from "./config.js";
+import { patchTokenCount, poolGroup, tokenTimeSpan } from "./ecg-tokens.js";
+import type { PreparedEcg } from "./preprocess.js";
+
+const LEADS = 12;
+
+/** Most tokens encoded in one batch (bounds the attention matrices' memory). */
+const CHUNK_TOKENS = 8192;
+
+class Block implements HasParameters {
+  readonly norm1: LayerNorm;
+  readonly qkv: Linear;
+  readonly proj: Linear;
+  readonly norm2: LayerNorm;
+  readonly fc1: Linear;
+  readonly fc2: Linear;
+  constructor(
+    name: string,
+    private readonly c: EncoderConfig,
+    rng: Rng,
+  ) {
+    const D = c.width;
+    this.norm1 = new LayerNorm(`${name}.norm1`, D, 1e-6);
+    this.qkv = new Linear(`${name}.attn.qkv`, D, 3 * D, { bias: true, rng });
+    this.proj = new Linear(`${name}.attn.proj`, D, D, { bias: true, rng });
+    this.norm2 = new LayerNorm(`${name}.norm2`, D, 1e-6);
+    this.fc1 = new Linear(`${name}.mlp.fc1`, D, c.mlpWidth, { bias: true, rng });
+    this.fc2 = new Linear(`${name}.mlp.fc2`, c.mlpWidth, D, { bias: true, rng });
+  }
+  forward(x: Tensor, keyLengths: number[]): Tensor {
+    const a = attentionQKV(this.qkv.forward(this.norm1.forward(x)), { heads: this.c.heads, keyLengths });
+    x = add(x, this.proj.forward(a));
+    return add(x, this.fc2.forward(gelu(this.fc1.forward(this.norm2.forward(x)))));
+  }
+  parameters(): Parameter[] {
+    return [this.norm1, this.qkv, this.proj, this.norm2, this.fc1, this.fc2].flatMap((m) => m.parameters());
+  }
+}
+
+/** One window to encode: which ECG, which window, its present leads and real patches. */
+interface WindowJob {
+  ecg: PreparedEcg;
+  w: number;
+  leads: number[];
+  patches: number;
+}
+
+function tokensOf(j: WindowJob): number {
+  return 1 + j.leads.length * j.patches;
+}
+
+export class EcgEncoder implements HasParameters {
+  readonly patchEmbed: Linear;
+  /** Rows 0-11: the standard leads; row 12: CLS. */
+  readonly leadEmbed: Embedding;
+  /** Rows 0..P-1: patch positions in the window; row P: CLS. */
+  readonly posEmbed: Embedding;
+  readonly blocks: Block[];
+  readonly norm: LayerNorm;
+  readonly c: EncoderConfig;
+
+  constructor(
+    readonly config: AnyEcgConfig,
+    rng: Rng,
+  ) {
+    const c = (this.c = config.encoder);
+    const P = patchesPerWindow(c);
+    this.patchEmbed = new Linear("encoder.patch_embed", c.patchSamples, c.width, { bias: true, rng });
+    this.leadEmbed = new Embedding("encoder.lead_embed", LEADS + 1, c.width, { rng });
+    this.posEmbed = new Embedding("encoder.pos_embed", P + 1, c.width, { rng });
+    this.blocks = Array.from({ length: c.depth }, (_, i) => new Block(`encoder.blocks.${i}`, c, rng));
+    this.norm = new LayerNorm("encoder.norm", c.width, 1e-6);
+  }
+
+  parameters(): Parameter[] {
+    return [this.patchEmbed, this.leadEmbed, this.posEmbed, ...this.blocks, this.norm].flatMap((m) =>
+      m.parameters(),
+    );
+  }
+
+  /**
+   * Encodes one batch of windows: returns [B, Tmax, width]; window b's real tokens are rows
+   * [0, tokensOf(job b)) in the packed order of the module comment.
+   */
+  private encodeBatch(jobs: WindowJob[]): Tensor {
+    const c = this.c;
+    const P = patchesPerWindow(c);
+    const ps = c.patchSamples;
+    const W = windowSamples(c);
+    const lengths = jobs.map(tokensOf);
+    const T = Math.max(...lengths);
+    const B = jobs.length;
+    const patches = new Float32Array(B * T * ps);
+    const leadIds = new Int32Array(B * T).fill(LEADS);
+    const posIds = new Int32Array(B * T).fill(P);
+    jobs.forEach((j, b) => {
+      let row = b * T + 1;
+      for (let p = 0; p < j.patches; p++)
+        for (const l of j.leads) {
+          const src = j.ecg.leads[l]!;
+          patches.set(src.subarray(j.w * W + p * ps, j.w * W + (p + 1) * ps), row * ps);
+          leadIds[row] = l;
+          posIds[row] = p;
+          row++;
+        }
+    });
+    let x = this.patchEmbed.forward(tensor(patches, [B, T, ps]));
+    x = add(x, this.leadEmbed.forward(leadIds, [B, T]));
+    x = add(x, this.posEmbed.forward(posIds, [B, T]));
+    for (const blk of this.blocks) x = blk.forward(x, lengths);
+    return this.norm.forward(x);
+  }
+
+  /**
+   * Encodes ECGs into their joined tokens (encoder width, before the projector), all ECGs'
+   * tokens one after another: returns the tensor [sum of counts, width] and each ECG's count.
+   */
+  encode(ecgs: readonly PreparedEcg[]): { tokens: Tensor; counts: number[] } {
+    const c = this.c;
+    const P = patchesPerWindow(c);
+    const W = windowSamples(c);
+    const jobs: WindowJob[] = [];
+    for (const e of ecgs) {
+      const leads = [...e.mask.keys()].filter((l) => e.mask[l] === 1 && e.leads[l]);
+      if (leads.length === 0) throw new RangeError(`encoder: ECG ${e.name} has no present lead`);
+      for (let w = 0; w < e.windows; w++) {
+        const real = Math.min(W, e.samples - w * W);
+        jobs.push({ ecg: e, w, leads, patches: Math.min(P, Math.ceil(real / c.patchSamples)) });
+      }
+    }
+    // stage 1, per batch of windows: [CLS, fused patch tokens...] per window
+    const fused: Tensor[] = [];
+    for (const batch of batches(jobs)) {
+      const out = this.encodeBatch(batch);
+      fused.push(sparseRows(out, fuseLeadsPlan(batch, out.shape[1]!)));
+    }
+    const all = fused.length === 1 ? fused[0]! : concat(fused, 0);
+    // stage 2, per ECG: mean CLS, then time groups, plus the time embedding
+    const plan = new RowPlanBuilder();
+    const counts: number[] = [];
+    const times: number[] = [];
+    let row = 0;
+    let k = 0;
+    for (const e of ecgs) {
+      const start = plan.rows;
+      const ecgJobs: WindowJob[] = [];
+      while (k < jobs.length && jobs[k]!.ecg === e) ecgJobs.push(jobs[k++]!);
+      const patchRows: number[] = [];
+      for (const j of ecgJobs) {
+        plan.add(row, 1 / ecgJobs.length);
+        for (let p = 0; p < j.patches; p++) patchRows.push(row + 1 + p);
+        row += 1 + j.patches;
+      }
+      plan.endRow();
+      times.push(NaN);
+      const n = patchTokenCount(e.samples, c);
+      if (n !== patchRows.length) throw new Error("encoder: patch count mismatch");
+      const g = poolGroup(n, this.config.tokenBudget);
+      for (let i = 0; i * g < n; i++) {
+        const group = patchRows.slice(i * g, (i + 1) * g);
+        for (const r of group) plan.add(r, 1 / group.length);
+        plan.endRow();
+        const span = tokenTimeSpan(i, e.samples, this.config);
+        times.push((span.start + span.end) / 2);
+      }
+      counts.push(plan.rows - start);
+    }
+    const joined = sparseRows(all, plan.build());
+    return { tokens: add(joined, timeEmbedding(times, c.width)), counts };
+  }
+}
+
+/** Consecutive windows in batches of at most CHUNK_TOKENS padded tokens. */
+function batches(jobs: WindowJob[]): WindowJob[][] {
+  const out: WindowJob[][] = [];
+  let cur: WindowJob[] = [];
+  let tmax = 0;
+  for (const j of jobs) {
+    const t = Math.max(tmax, tokensOf(j));
+    if (cur.length > 0 && t * (cur.length + 1) > CHUNK_TOKENS) {
+      out.push(cur);
+      cur = [];
+      tmax = 0;
+    }
+    cur.push(j);
+    tmax = Math.max(tmax, tokensOf(j));
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** Stage-1 plan: per window, its CLS row, then each real patch's mean over the present leads. */
+function fuseLeadsPlan(batch: WindowJob[], T: number): RowPlan {
+  const plan = new RowPlanBuilder();
+  batch.forEach((j, b) => {
+    plan.add(b * T);
+    plan.endRow();
+    const L = j.leads.length;
+    for (let p = 0; p < j.patches; p++) {
+      for (let l = 0; l < L; l++) plan.add(b * T + 1 + p * L + l, 1 / L);
+      plan.endRow();
+    }
+  });
+  return plan.build();
+}
+
+/**
+ * Sinusoidal embedding of times in seconds (NaN: zeros, for the CLS token): first half sines,
+ * second half cosines of t / 0.1 s / 10000^(2i/width).
+ */
+export function timeEmbedding(times: readonly number[], width: number): Tensor {
+  const half = Math.floor(width / 2);
+  const out = new Float32Array(times.length * width);
+  times.forEach((t, r) => {
+    if (Number.isNaN(t)) return;
+    for (let i = 0; i < half; i++) {
+      const a = (t / 0.1) * Math.pow(10000, (-2 * i) / width);
+      out[r * width + i] = Math.sin(a);
+      out[r * width + half + i] = Math.cos(a);
+    }
+  });
+  return tensor(out, [times.length, width]);
+}

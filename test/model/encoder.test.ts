@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { readEcg } from "../../src/ecg/read.js";
+import type { Ecg } from "../../src/ecg/record.js";
+import { EcgInputError } from "../../src/ecg/errors.js";
+import { Rng, noGrad, scope } from "../../src/tensor/index.js";
+import { shippingConfig, tinyConfig, parseConfig } from "../../src/model/config.js";
+import { ecgTokenCount } from "../../src/model/ecg-tokens.js";
+import { prepareEcg, type PreparedEcg } from "../../src/model/preprocess.js";
+import { EcgEncoder } from "../../src/model/encoder.js";
+import { samplesDir } from "../data.js";
+
+const mitdb = await readEcg(join(samplesDir, "mitdb-119-excerpt.hea"));
+const ptbxl = await readEcg(join(samplesDir, "ptbxl-00001_lr.hea"));
+
+/** The record repeated to `seconds` (cut at the end). */
+function tiled(ecg: Ecg, seconds: number): Ecg {
+  const n = Math.round(seconds * ecg.fs);
+  const signals = ecg.signals.map((s) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = s[i % s.length]!;
+    return out;
+  });
+  return { ...ecg, signals, annotations: [] };
+}
+
+const config = tinyConfig(300);
+const encoder = new EcgEncoder(config, new Rng(3));
+
+function encode(ps: PreparedEcg[]): { values: Float32Array; counts: number[] } {
+  return noGrad(() =>
+    scope(() => {
+      const { tokens, counts } = encoder.encode(ps);
+      return { values: tokens.data.slice(), counts };
+    }),
+  );
+}
+
+describe("token counts", () => {
+  it("follow the documented scheme for 10 s, 47 s and 30 min", () => {
+    const c = shippingConfig();
+    expect(ecgTokenCount(10, c)).toBe(21);
+    expect(ecgTokenCount(47, c)).toBe(95);
+    expect(ecgTokenCount(1800, c)).toBe(451);
+    expect(ecgTokenCount(0.3, c)).toBe(2);
+    expect(ecgTokenCount(24 * 3600, c)).toBeLessThanOrEqual(c.tokenBudget);
+  });
+
+  it("config.json round-trips and bad sizes are rejected", () => {
+    const c = shippingConfig();
+    expect(parseConfig(JSON.parse(JSON.stringify(c)))).toEqual(c);
+    expect(() => parseConfig({ ...c, encoder: { ...c.encoder, patchSamples: 300 } })).toThrow(/patches/);
+  });
+});
+
+describe("preprocess", () => {
+  it("maps MIT-BIH's MLII and V1 onto the standard slots at 100 Hz, scaled to [-1, 1]", () => {
+    const p = prepareEcg(mitdb, config.encoder);
+    expect([...p.mask]).toEqual([0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    expect(p.samples).toBe(1000);
+    expect(p.windows).toBe(1);
+    const ii = p.leads[1]!;
+    expect(Math.min(...ii)).toBeCloseTo(-1, 5);
+    expect(Math.max(...ii)).toBeCloseTo(1, 5);
+    expect(p.leads[0]).toBeNull();
+  });
+
+  it("keeps all 12 PTB-XL leads and pads the last window of a 47-s record", () => {
+    expect([...prepareEcg(ptbxl, config.encoder).mask]).toEqual(new Array(12).fill(1));
+    const p = prepareEcg(tiled(ptbxl, 47), config.encoder);
+    expect(p.windows).toBe(5);
+    expect(p.samples).toBe(4700);
+    expect(p.leads[1]!.subarray(4700).every((v) => v === 0)).toBe(true);
+  });
+
+  it("places a Holter CM5 channel on V5 and rejects records without any ECG lead", () => {
+    const holter = { ...mitdb, leads: ["CM5", "Pleth"] };
+    expect([...prepareEcg(holter, config.encoder).mask]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
+    const none = { ...mitdb, leads: ["Pleth", "Resp"] };
+    expect(() => prepareEcg(none, config.encoder)).toThrow(EcgInputError);
+    expect(() =>
+      prepareEcg({ ...mitdb, signals: [new Float32Array(0), new Float32Array(0)] }, config.encoder),
+    ).toThrow(/no samples/);
+  });
+});
+
+describe("encoder", () => {
+  it("encodes 10 s, 47 s and 30 min into the token counts ecgTokenCount gives", () => {
+    const ecgs = [tiled(ptbxl, 10), tiled(ptbxl, 47), tiled(mitdb, 1800)];
+    const ps = ecgs.map((e) => prepareEcg(e, config.encoder));
+    const { values, counts } = encode(ps);
+    expect(counts).toEqual([10, 47, 1800].map((s) => ecgTokenCount(s, config)));
+    expect(counts).toEqual([21, 48, 64]); // 47 s and 30 min are pooled into the tiny budget of 64
+    expect(values.length).toBe(counts.reduce((a, b) => a + b) * config.encoder.width);
+    expect(values.every(Number.isFinite)).toBe(true);
+  });
+
+  it("ignores absent leads and window padding: changing their samples changes nothing", () => {
+    const p = prepareEcg(tiled(mitdb, 14), config.encoder); // leads II and V1, 2 windows, 6 s of padding
+    const base = encode([p]).values;
+    const rng = new Rng(5);
+    const noisy = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+    const absent = { ...p, leads: p.leads.map((l, i) => (i === 0 ? noisy(p.windows * 1000) : l)) };
+    expect(encode([absent]).values).toEqual(base);
+    const padded = p.leads.map((l) => l && l.slice());
+    padded[1]!.set(noisy(600), 1400);
+    expect(encode([{ ...p, leads: padded }]).values).toEqual(base);
+    // and a present lead's samples do matter
+    const changed = p.leads.map((l) => l && l.slice());
+    changed[6]!.set(noisy(100), 300);
+    expect(encode([{ ...p, leads: changed }]).values).not.toEqual(base);
+  });
+
+  it("encodes each ECG independently of the others in the batch", () => {
+    const a = prepareEcg(ptbxl, config.encoder);
+    const b = prepareEcg(mitdb, config.encoder);
+    const both = encode([a, b]);
+    const alone = encode([b]);
+    const w = config.encoder.width;
+    const tail = both.values.subarray(both.counts[0]! * w);
+    alone.values.forEach((v, i) => expect(tail[i]).toBeCloseTo(v, 4));
+  });
+});
