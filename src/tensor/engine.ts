@@ -8,6 +8,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
 import { workerSource, GEN, PENDING, FN, NT, ERROR, MAX_ARGS } from "./worker-source.js";
 
 /** Kernel exports, in a fixed order shared with the workers. */
@@ -29,6 +30,7 @@ interface WasmApi {
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (m: WasmModule, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -36,11 +38,26 @@ const PAGE = 65536;
 const HEAP_START = 1 << 20; // below: the kernels' static data
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 
-/** build/kernels.wasm, two levels above both src/tensor/engine.ts and dist/tensor/engine.js. */
-function wasmPath(): string {
-  const p = fileURLToPath(new URL("../../build/kernels.wasm", import.meta.url));
+/**
+ * The kernel binary: build/kernels-relaxed.wasm (fused multiply-add) when this runtime accepts
+ * relaxed SIMD (Node 20 needs V8's flag, set here; ANYECG_RELAXED_SIMD=0 opts out), else
+ * build/kernels.wasm. Both are two levels above src/tensor/engine.ts and dist/tensor/engine.js.
+ */
+function kernelBytes(): { bytes: Uint8Array; relaxed: boolean } {
+  const path = (f: string) => fileURLToPath(new URL(`../../build/${f}`, import.meta.url));
+  const relaxedPath = path("kernels-relaxed.wasm");
+  if (process.env.ANYECG_RELAXED_SIMD !== "0" && existsSync(relaxedPath)) {
+    const bytes = readFileSync(relaxedPath);
+    try {
+      v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    } catch {
+      // unknown flag: newer runtimes have relaxed SIMD on by default
+    }
+    if (WA.validate(bytes)) return { bytes, relaxed: true };
+  }
+  const p = path("kernels.wasm");
   if (!existsSync(p)) throw new Error(`${p}: compute kernels not built (run npm run build:wasm)`);
-  return p;
+  return { bytes: readFileSync(p), relaxed: false };
 }
 
 /** Rounds a block size up to its size class: 64-byte steps to 1 KiB, then quarter powers of two. */
@@ -54,6 +71,8 @@ export function sizeClass(bytes: number): number {
 export class Engine {
   readonly memory: WasmMemory;
   readonly module: WasmModule;
+  /** True when the kernels use relaxed SIMD (fused multiply-add). */
+  readonly relaxedSimd: boolean;
   private readonly fns: KernelFn[];
   private readonly gemmScratch: number;
   private top = HEAP_START;
@@ -69,7 +88,9 @@ export class Engine {
   private i32: Int32Array;
 
   constructor(threads: number) {
-    this.module = new WA.Module(readFileSync(wasmPath()));
+    const { bytes, relaxed } = kernelBytes();
+    this.relaxedSimd = relaxed;
+    this.module = new WA.Module(bytes);
     this.memory = new WA.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
     const instance = new WA.Instance(this.module, {
       env: { memory: this.memory, abort: () => { throw new Error("kernel abort"); } }, // prettier-ignore
@@ -194,8 +215,21 @@ export class Engine {
    */
   run(name: KernelName, work: number, ...args: number[]): void {
     const nt = Math.max(1, Math.min(this.threadCount, Math.floor(work / this.minParallelWork)));
+    if (!this.profile) return this.runOn(KERNELS.indexOf(name), nt, args);
+    const t = performance.now();
     this.runOn(KERNELS.indexOf(name), nt, args);
+    const key =
+      name === "gemm"
+        ? `gemm f${args[0]} ${args[1]}x${args[2]}x${args[3]} x${args[15]} beta${args[5]}`
+        : name;
+    const p = this.profile.get(key) ?? { ms: 0, calls: 0 };
+    p.ms += performance.now() - t;
+    p.calls++;
+    this.profile.set(key, p);
   }
+
+  /** When set, `run` adds each kernel's wall time and call count here (for benchmarks). */
+  profile: Map<string, { ms: number; calls: number }> | null = null;
 
   /** Runs kernel `name` on exactly one thread (the main thread). */
   runSingle(name: KernelName, ...args: number[]): void {

@@ -76,9 +76,24 @@ export function unaryBwd(
   n: i32,
   beta: f32,
 ): void {
-  const i0 = part(n, tid, nt);
-  const i1 = part(n, tid + 1, nt);
-  for (let i = i0; i < i1; i++) {
+  const i0 = part(n, tid, nt) & ~3;
+  const i1 = tid == nt - 1 ? n : part(n, tid + 1, nt) & ~3;
+  let i = i0;
+  const vb = f32x4.splat(beta);
+  if (op == 0 || op == 4) {
+    // relu and square: SIMD
+    const z = f32x4.splat(0);
+    const two = f32x4.splat(2);
+    for (; i + 4 <= i1; i += 4) {
+      const o = (<usize>i) << 2;
+      const v = v128.load(x + o);
+      const d = v128.load(dy + o);
+      let g = op == 0 ? v128.and(d, f32x4.gt(v, z)) : f32x4.mul(d, f32x4.mul(v, two));
+      if (beta != 0) g = f32x4.add(g, f32x4.mul(v128.load(dx + o), vb));
+      v128.store(dx + o, g);
+    }
+  }
+  for (; i < i1; i++) {
     const o = (<usize>i) << 2;
     const v = load<f32>(x + o);
     let d: f32;
@@ -314,7 +329,8 @@ export function chunkSums(tid: i32, nt: i32, mode: i32, x: usize, n: i32, out: u
 
 /**
  * Column sums: y[c] = beta*y[c] + sum_r x[r, c] (x: rows x cols), optionally of x*w (w: same
- * shape, when non-zero). Split by columns: each sum is in row order, whatever the threads.
+ * shape, when non-zero). Split by column bands; each band is accumulated row by row (in row
+ * order, whatever the threads) so memory is read in order.
  */
 export function colSum(
   tid: i32,
@@ -328,30 +344,27 @@ export function colSum(
 ): void {
   const c0 = part(cols >> 2, tid, nt) << 2;
   const c1 = tid == nt - 1 ? cols : part(cols >> 2, tid + 1, nt) << 2;
-  let c = c0;
-  for (; c + 4 <= c1; c += 4) {
-    let acc = f32x4.splat(0);
-    let p = x + ((<usize>c) << 2);
-    let q = w + ((<usize>c) << 2);
-    const step = (<usize>cols) << 2;
-    for (let r = 0; r < rows; r++) {
-      const v = v128.load(p);
-      acc = f32x4.add(acc, w ? f32x4.mul(v, v128.load(q)) : v);
-      p += step;
-      q += step;
-    }
-    const o = y + ((<usize>c) << 2);
-    if (beta != 0) acc = f32x4.add(acc, f32x4.mul(v128.load(o), f32x4.splat(beta)));
-    v128.store(o, acc);
+  if (c1 <= c0) return;
+  const yp = y + ((<usize>c0) << 2);
+  const n = c1 - c0;
+  // start from beta*y (or 0), then add rows in order
+  for (let c = 0; c < n; c++) {
+    const o = yp + ((<usize>c) << 2);
+    store<f32>(o, beta != 0 ? load<f32>(o) * beta : 0);
   }
-  for (; c < c1; c++) {
-    let s: f32 = 0;
-    for (let r = 0; r < rows; r++) {
-      const o = (<usize>r * <usize>cols + <usize>c) << 2;
-      s += w ? load<f32>(x + o) * load<f32>(w + o) : load<f32>(x + o);
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>cols + <usize>c0) << 2;
+    const xp = x + off;
+    const wp = w + off;
+    let c = 0;
+    for (; c + 4 <= n; c += 4) {
+      const o = (<usize>c) << 2;
+      const v = v128.load(xp + o);
+      v128.store(yp + o, f32x4.add(v128.load(yp + o), w ? f32x4.mul(v, v128.load(wp + o)) : v));
     }
-    const o = y + ((<usize>c) << 2);
-    if (beta != 0) s += load<f32>(o) * beta;
-    store<f32>(o, s);
+    for (; c < n; c++) {
+      const o = (<usize>c) << 2;
+      store<f32>(yp + o, load<f32>(yp + o) + (w ? load<f32>(xp + o) * load<f32>(wp + o) : load<f32>(xp + o)));
+    }
   }
 }

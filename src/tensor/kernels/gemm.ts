@@ -178,23 +178,45 @@ function micro(
     c21 = f32x4.splat(0),
     c30 = f32x4.splat(0),
     c31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    ap += 16;
-    bp += 32;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // fused multiply-add where the engine allows it (one instruction instead of two)
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      let a = v128.load32_splat(ap);
+      c00 = f32x4.relaxed_madd(a, b0, c00);
+      c01 = f32x4.relaxed_madd(a, b1, c01);
+      a = v128.load32_splat(ap, 4);
+      c10 = f32x4.relaxed_madd(a, b0, c10);
+      c11 = f32x4.relaxed_madd(a, b1, c11);
+      a = v128.load32_splat(ap, 8);
+      c20 = f32x4.relaxed_madd(a, b0, c20);
+      c21 = f32x4.relaxed_madd(a, b1, c21);
+      a = v128.load32_splat(ap, 12);
+      c30 = f32x4.relaxed_madd(a, b0, c30);
+      c31 = f32x4.relaxed_madd(a, b1, c31);
+      ap += 16;
+      bp += 32;
+    }
+  } else {
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      let a = v128.load32_splat(ap);
+      c00 = f32x4.add(c00, f32x4.mul(a, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      a = v128.load32_splat(ap, 4);
+      c10 = f32x4.add(c10, f32x4.mul(a, b0));
+      c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      a = v128.load32_splat(ap, 8);
+      c20 = f32x4.add(c20, f32x4.mul(a, b0));
+      c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      a = v128.load32_splat(ap, 12);
+      c30 = f32x4.add(c30, f32x4.mul(a, b0));
+      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      ap += 16;
+      bp += 32;
+    }
   }
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);

@@ -191,16 +191,36 @@ export function adamw(
   bc2: f32,
   gscale: f32,
 ): void {
-  const i0 = part(n, tid, nt);
-  const i1 = part(n, tid + 1, nt);
-  for (let i = i0; i < i1; i++) {
+  const i0 = part(n, tid, nt) & ~3;
+  const i1 = tid == nt - 1 ? n : part(n, tid + 1, nt) & ~3;
+  const vb1 = f32x4.splat(b1);
+  const vb1c = f32x4.splat(1 - b1);
+  const vb2 = f32x4.splat(b2);
+  const vb2c = f32x4.splat(1 - b2);
+  const vgs = f32x4.splat(gscale);
+  const vdecay = f32x4.splat(1 - lr * wd);
+  const vstep = f32x4.splat(lr / bc1);
+  const vbc2 = f32x4.splat(1 / bc2);
+  const veps = f32x4.splat(eps);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = (<usize>i) << 2;
+    const gi = f32x4.mul(v128.load(g + o), vgs);
+    const mi = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, gi));
+    const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vb2c, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const den = f32x4.add(f32x4.sqrt(f32x4.mul(vi, vbc2)), veps);
+    v128.store(p + o, f32x4.sub(f32x4.mul(v128.load(p + o), vdecay), f32x4.div(f32x4.mul(vstep, mi), den)));
+  }
+  for (; i < i1; i++) {
     const o = (<usize>i) << 2;
     const gi = load<f32>(g + o) * gscale;
     const mi = b1 * load<f32>(m + o) + (1 - b1) * gi;
     const vi = b2 * load<f32>(v + o) + (1 - b2) * gi * gi;
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
-    const pi = load<f32>(p + o);
-    store<f32>(p + o, pi - lr * wd * pi - (lr * (mi / bc1)) / (Mathf.sqrt(vi / bc2) + eps));
+    const den = Mathf.sqrt(vi * (1 / bc2)) + eps;
+    store<f32>(p + o, load<f32>(p + o) * (1 - lr * wd) - ((lr / bc1) * mi) / den);
   }
 }

@@ -127,7 +127,10 @@ export function normBwdX(
   }
 }
 
-/** dw[c] = betaW*dw[c] + sum_r dy[r,c]*xhat[r,c]; db[c] = betaB*db[c] + sum_r dy[r,c]. Split by columns. */
+/**
+ * dw[c] = betaW*dw[c] + sum_r dy[r,c]*xhat[r,c]; db[c] = betaB*db[c] + sum_r dy[r,c]. Split by
+ * column bands, rows added in order (deterministic), reading memory row by row.
+ */
 export function normBwdW(
   tid: i32,
   nt: i32,
@@ -142,22 +145,42 @@ export function normBwdW(
   betaW: f32,
   betaB: f32,
 ): void {
-  const c0 = part(n, tid, nt);
-  const c1 = part(n, tid + 1, nt);
-  for (let c = c0; c < c1; c++) {
-    let sw: f32 = 0,
-      sb: f32 = 0;
-    for (let r = 0; r < rows; r++) {
-      const o = (<usize>r * <usize>n + <usize>c) << 2;
-      const g = load<f32>(dy + o);
-      const xh =
-        (load<f32>(x + o) - load<f32>(meanIn + ((<usize>r) << 2))) * load<f32>(rstdIn + ((<usize>r) << 2));
-      sw += g * xh;
-      sb += g;
-    }
+  const c0 = part(n >> 2, tid, nt) << 2;
+  const c1 = tid == nt - 1 ? n : part(n >> 2, tid + 1, nt) << 2;
+  if (c1 <= c0) return;
+  const m = c1 - c0;
+  const wp = dw + ((<usize>c0) << 2);
+  const bp = db + ((<usize>c0) << 2);
+  for (let c = 0; c < m; c++) {
     const o = (<usize>c) << 2;
-    if (dw) store<f32>(dw + o, betaW != 0 ? sw + load<f32>(dw + o) * betaW : sw);
-    if (db) store<f32>(db + o, betaB != 0 ? sb + load<f32>(db + o) * betaB : sb);
+    if (dw) store<f32>(wp + o, betaW != 0 ? load<f32>(wp + o) * betaW : 0);
+    if (db) store<f32>(bp + o, betaB != 0 ? load<f32>(bp + o) * betaB : 0);
+  }
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>n + <usize>c0) << 2;
+    const gp = dy + off;
+    const xp = x + off;
+    const mean = load<f32>(meanIn + ((<usize>r) << 2));
+    const rstd = load<f32>(rstdIn + ((<usize>r) << 2));
+    const vm = f32x4.splat(mean);
+    const vr = f32x4.splat(rstd);
+    let c = 0;
+    for (; c + 4 <= m; c += 4) {
+      const o = (<usize>c) << 2;
+      const g = v128.load(gp + o);
+      if (dw)
+        v128.store(
+          wp + o,
+          f32x4.add(v128.load(wp + o), f32x4.mul(g, f32x4.mul(f32x4.sub(v128.load(xp + o), vm), vr))),
+        );
+      if (db) v128.store(bp + o, f32x4.add(v128.load(bp + o), g));
+    }
+    for (; c < m; c++) {
+      const o = (<usize>c) << 2;
+      const g = load<f32>(gp + o);
+      if (dw) store<f32>(wp + o, load<f32>(wp + o) + g * ((load<f32>(xp + o) - mean) * rstd));
+      if (db) store<f32>(bp + o, load<f32>(bp + o) + g);
+    }
   }
 }
 
