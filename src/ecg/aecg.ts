@@ -14,7 +14,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import type { Ecg, EcgAnnotation } from "./record.js";
+import { type Ecg, type EcgAnnotation, pickLeads } from "./record.js";
 import { EcgInputError } from "./errors.js";
 import { voltageToMvFactor } from "./edf.js";
 
@@ -108,20 +108,6 @@ export async function readAecg(path: string, opts: AecgReadOptions = {}): Promis
   ecg.source.seriesCount = series.length;
   ecg.source.seriesCode = codeOf(chosen);
   return opts.leads?.length ? pickLeads(file, ecg, opts.leads) : ecg;
-}
-
-function pickLeads(file: string, ecg: Ecg, leads: string[]): Ecg {
-  const idx = leads.map((name) => {
-    const i = ecg.leads.findIndex((l) => l.toLowerCase() === name.trim().toLowerCase());
-    if (i < 0) throw new EcgInputError(file, `no lead "${name}" (leads: ${ecg.leads.join(", ")})`);
-    return i;
-  });
-  return {
-    ...ecg,
-    leads: idx.map((i) => ecg.leads[i]!),
-    units: idx.map((i) => ecg.units[i]!),
-    signals: idx.map((i) => ecg.signals[i]!),
-  };
 }
 
 interface Clock {

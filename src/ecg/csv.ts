@@ -23,7 +23,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { basename, extname } from "node:path";
-import type { Ecg } from "./record.js";
+import { type Ecg, findLeads } from "./record.js";
 import { EcgInputError } from "./errors.js";
 import { voltageToMvFactor } from "./edf.js";
 import { assertFinite, float32ToString, writeTextStream } from "./json.js";
@@ -307,14 +307,8 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
   let keep = p.columns.map((_, i) => i).filter((i) => i !== time?.column);
   if (!keep.length) throw new EcgInputError(file, "no signal column besides the time column");
   if (opts.leads?.length) {
-    keep = opts.leads.map((name) => {
-      const i = keep.find((k) => p.columns[k]!.name.toLowerCase() === name.trim().toLowerCase());
-      if (i === undefined) {
-        const have = keep.map((k) => p.columns[k]!.name).join(", ");
-        throw new EcgInputError(file, `no lead "${name}" (leads: ${have})`);
-      }
-      return i;
-    });
+    const names = keep.map((k) => p.columns[k]!.name);
+    keep = findLeads(file, names, opts.leads).map((i) => keep[i]!);
   }
   const n = p.data[0]!.length;
   const units: string[] = [];

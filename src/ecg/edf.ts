@@ -22,7 +22,7 @@
  */
 import { open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { Ecg, EcgAnnotation } from "./record.js";
+import { type Ecg, type EcgAnnotation, findLeads } from "./record.js";
 import { EcgInputError } from "./errors.js";
 
 /** One signal's header fields. */
@@ -356,14 +356,8 @@ function looksLikeEcg(label: string): boolean {
 function chooseSignals(file: string, h: EdfHeader, leads?: string[]): number[] {
   const ordinary = h.signals.map((s, i) => i).filter((i) => !isAnnotationLabel(h.signals[i]!.label));
   if (leads && leads.length) {
-    const picked = leads.map((name) => {
-      const i = ordinary.find((j) => h.signals[j]!.label.toLowerCase() === name.trim().toLowerCase());
-      if (i === undefined) {
-        const have = ordinary.map((j) => h.signals[j]!.label).join(", ");
-        throw new EcgInputError(file, `no signal "${name}" (signals: ${have})`);
-      }
-      return i;
-    });
+    const labels = ordinary.map((j) => h.signals[j]!.label);
+    const picked = findLeads(file, labels, leads).map((k) => ordinary[k]!);
     const rates = new Set(picked.map((i) => h.signals[i]!.samplesPerRecord));
     if (rates.size > 1) throw new EcgInputError(file, `the requested signals have different sampling rates`);
     return picked;

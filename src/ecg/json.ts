@@ -22,7 +22,7 @@
 import { createWriteStream } from "node:fs";
 import { readFile, stat, unlink } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { Ecg, EcgAnnotation } from "./record.js";
+import { type Ecg, type EcgAnnotation, pickLeads } from "./record.js";
 import { EcgInputError } from "./errors.js";
 import { voltageToMvFactor } from "./edf.js";
 
@@ -78,20 +78,6 @@ export async function readJson(path: string, opts: JsonReadOptions = {}): Promis
   }
   const ecg = ecgFromJson(file, doc, path);
   return opts.leads?.length ? pickLeads(file, ecg, opts.leads) : ecg;
-}
-
-function pickLeads(file: string, ecg: Ecg, leads: string[]): Ecg {
-  const idx = leads.map((name) => {
-    const i = ecg.leads.findIndex((l) => l.toLowerCase() === name.trim().toLowerCase());
-    if (i < 0) throw new EcgInputError(file, `no lead "${name}" (leads: ${ecg.leads.join(", ")})`);
-    return i;
-  });
-  return {
-    ...ecg,
-    leads: idx.map((i) => ecg.leads[i]!),
-    units: idx.map((i) => ecg.units[i]!),
-    signals: idx.map((i) => ecg.signals[i]!),
-  };
 }
 
 /** Validates a parsed JSON document and turns it into an Ecg. */

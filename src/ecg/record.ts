@@ -7,6 +7,7 @@
  * Several ECGs and recordings of many hours are ordinary Ecg values: nothing here assumes a
  * 10-second 12-lead record.
  */
+import { EcgInputError } from "./errors.js";
 
 /** One annotation, at the record's own sampling rate (WFDB/MIT semantics, EDF+ mapped onto it). */
 export interface EcgAnnotation {
@@ -65,4 +66,30 @@ export function sampleCount(ecg: Ecg): number {
 /** Duration in seconds. */
 export function durationSeconds(ecg: Ecg): number {
   return sampleCount(ecg) / ecg.fs;
+}
+
+/**
+ * Indices of the `wanted` leads among `available` names (exact match first, then
+ * case-insensitive), in the order asked. Every reader's `leads` option goes through here, so
+ * an unknown lead always gives the same error, listing the leads the file has.
+ */
+export function findLeads(file: string, available: readonly string[], wanted: readonly string[]): number[] {
+  return wanted.map((name) => {
+    const want = name.trim();
+    let i = available.indexOf(want);
+    if (i < 0) i = available.findIndex((l) => l.trim().toLowerCase() === want.toLowerCase());
+    if (i < 0) throw new EcgInputError(file, `no lead "${name}" (leads: ${available.join(", ")})`);
+    return i;
+  });
+}
+
+/** The record restricted to the `wanted` leads, in that order (signals shared, not copied). */
+export function pickLeads(file: string, ecg: Ecg, wanted: readonly string[]): Ecg {
+  const idx = findLeads(file, ecg.leads, wanted);
+  return {
+    ...ecg,
+    leads: idx.map((i) => ecg.leads[i]!),
+    units: idx.map((i) => ecg.units[i]!),
+    signals: idx.map((i) => ecg.signals[i]!),
+  };
 }

@@ -131,7 +131,7 @@ describe("EDF+ reader on the shipped test_generator_2 excerpt", () => {
 
   it("names the missing lead and lists the file's signals", async () => {
     await expect(readEdf(generator, { leads: ["V7"] })).rejects.toThrow(
-      /no signal "V7" \(signals: squarewave, ramp/,
+      /no lead "V7" \(leads: squarewave, ramp/,
     );
   });
 });

@@ -55,20 +55,38 @@ export const RHYTHM_NAMES: Readonly<Record<string, string>> = {
   "(SBR": "Sinus bradycardia",
 };
 
-/** Loads every record of `<dataDir>/mitdb` (sorted by name). */
-export async function loadMitdb(dataDir: string, onRecord?: OnRecord): Promise<AnnotatedRecord[]> {
-  const names = (await readdir(join(dataDir, "mitdb")))
+/**
+ * Loads every annotated record (`.atr`) of `<dataDir>/<folder>`, sorted by name, with its rhythm
+ * episodes and its side of the split. Shared by the databases annotated like MIT-BIH.
+ */
+export async function loadAnnotatedRecords(
+  dataDir: string,
+  folder: string,
+  side: (name: string) => { split: Split; patient: string },
+  onRecord?: OnRecord,
+): Promise<AnnotatedRecord[]> {
+  const names = (await readdir(join(dataDir, folder)))
     .filter((f) => f.endsWith(".atr"))
     .map((f) => f.slice(0, -4))
     .sort();
   const out: AnnotatedRecord[] = [];
   for (const [k, name] of names.entries()) {
     onRecord?.(k, names.length);
-    const path = `mitdb/${name}`;
+    const path = `${folder}/${name}`;
     const info = await readRecordInfo(dataDir, path);
     const annotations = await readAnnotations(dataDir, path, "atr");
     const episodes = rhythmEpisodes(annotations, info.length);
-    out.push({ info, annotations, episodes, split: mitdbSplit(name), patient: `mitdb:${name}` });
+    out.push({ info, annotations, episodes, ...side(name) });
   }
   return out;
+}
+
+/** Loads every record of `<dataDir>/mitdb` (sorted by name). */
+export function loadMitdb(dataDir: string, onRecord?: OnRecord): Promise<AnnotatedRecord[]> {
+  return loadAnnotatedRecords(
+    dataDir,
+    "mitdb",
+    (name) => ({ split: mitdbSplit(name), patient: `mitdb:${name}` }),
+    onRecord,
+  );
 }

@@ -15,7 +15,7 @@
  */
 import { open, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import type { Ecg, EcgAnnotation } from "../record.js";
+import { type Ecg, type EcgAnnotation, findLeads } from "../record.js";
 import { EcgInputError } from "../errors.js";
 import { parseWfdbHeader, wfdbStartTime, type WfdbHeader, type WfdbSignalSpec } from "./header.js";
 import {
@@ -157,12 +157,7 @@ function signalName(spec: WfdbSignalSpec): string {
 function selectLeads(header: WfdbHeader, leads: string[] | undefined, file: string): number[] {
   const names = header.signals.map(signalName);
   if (!leads) return names.map((_, i) => i);
-  return leads.map((lead) => {
-    let i = names.indexOf(lead);
-    if (i < 0) i = names.findIndex((n) => n.toLowerCase() === lead.toLowerCase());
-    if (i < 0) throw new EcgInputError(file, `no lead "${lead}" (leads: ${names.join(", ")})`);
-    return i;
-  });
+  return findLeads(file, names, leads);
 }
 
 async function planSegment(headerPath: string, header: WfdbHeader, selected: number[]): Promise<SegmentPlan> {

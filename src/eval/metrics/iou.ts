@@ -25,7 +25,7 @@
  * PPV = true-positive predicted intervals / predicted intervals (null when a denominator is 0).
  * An unparsable prediction counts as no predicted interval.
  */
-import { parseLocalizationAnswer, type Interval } from "../../data/intervals.js";
+import { mergeIntervals, parseLocalizationAnswer, type Interval } from "../../data/intervals.js";
 import { groupedMean, type GroupStat } from "./aggregate.js";
 
 /** A time span in seconds, `start <= end` (the data builder's `Interval`). */
@@ -42,18 +42,6 @@ export function parseLocalizationIntervals(text: string): Span[] | null {
   const p = parseLocalizationAnswer(text);
   if (!p) return null;
   return p.found ? p.intervals : [];
-}
-
-/** Sorted union of spans: overlapping or touching spans merged; zero-length spans kept out. */
-export function unionSpans(spans: readonly Span[]): Span[] {
-  const sorted = spans.filter((s) => s.end > s.start).sort((a, b) => a.start - b.start || a.end - b.end);
-  const out: Span[] = [];
-  for (const s of sorted) {
-    const last = out[out.length - 1];
-    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
-    else out.push({ start: s.start, end: s.end });
-  }
-  return out;
 }
 
 function totalLength(spans: readonly Span[]): number {
@@ -73,11 +61,11 @@ function overlap(a: Span, b: Span): number {
 export function intervalIoU(reference: readonly Span[], prediction: readonly Span[]): number {
   if (reference.length === 0 && prediction.length === 0) return 1;
   if (reference.length === 0 || prediction.length === 0) return 0;
-  const a = unionSpans(reference);
-  const b = unionSpans(prediction);
+  const a = mergeIntervals(reference);
+  const b = mergeIntervals(prediction);
   let inter = 0;
   for (const x of a) for (const y of b) inter += overlap(x, y);
-  const union = totalLength(unionSpans([...a, ...b]));
+  const union = totalLength(mergeIntervals([...a, ...b]));
   return union > 0 ? inter / union : 0;
 }
 
@@ -153,8 +141,8 @@ function emptyEvents(): EventScores {
 }
 
 function addEvents(acc: EventScores, ref: readonly Span[], pred: readonly Span[]): void {
-  const a = unionSpans(ref);
-  const b = unionSpans(pred);
+  const a = mergeIntervals(ref);
+  const b = mergeIntervals(pred);
   acc.referenceIntervals += a.length;
   acc.predictedIntervals += b.length;
   acc.detected += a.filter((x) => b.some((y) => overlap(x, y) > 0)).length;
