@@ -1,67 +1,90 @@
 // Elementwise kernels: unary activations (forward and backward), broadcast binary ops, scaling,
 // fills, strided copies and chunked reductions. All split flat ranges by thread.
-import { part, hsum, vexp, sexp } from "./common";
+import { part, hsum, vexp } from "./common";
 
 // unary op codes (shared with src/tensor/ops): 0 relu, 1 gelu (tanh approx.), 2 silu, 3 exp, 4 square
-function geluF(x: f32): f32 {
-  const u: f32 = 0.7978845608028654 * (x + 0.044715 * x * x * x);
-  return 0.5 * x * (1 + Mathf.tanh(u));
-}
+// Everything is computed four lanes at a time; the final partial vector goes through the same
+// vector code (loadN / storeN), so results do not depend on where a thread's range ends.
 
-function geluD(x: f32): f32 {
-  const u: f32 = 0.7978845608028654 * (x + 0.044715 * x * x * x);
-  const t = Mathf.tanh(u);
-  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);
-}
+const GELU_C: f32 = 0.7978845608028654;
+const GELU_A: f32 = 0.044715;
 
-function sigm(x: f32): f32 {
-  return 1 / (1 + sexp(-x));
+/** tanh(u) = 1 - 2 / (exp(2u) + 1) (vexp clamps, so large |u| gives +-1). */
+function vtanh(u: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(vexp(f32x4.add(u, u)), one)));
 }
 
 function vsigm(x: v128): v128 {
   return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), vexp(f32x4.neg(x))));
 }
 
+function fwd4(op: i32, v: v128): v128 {
+  if (op == 0) return f32x4.max(v, f32x4.splat(0));
+  if (op == 1) {
+    const u = f32x4.mul(
+      f32x4.splat(GELU_C),
+      f32x4.add(v, f32x4.mul(f32x4.splat(GELU_A), f32x4.mul(v, f32x4.mul(v, v)))),
+    );
+    return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), f32x4.add(f32x4.splat(1), vtanh(u)));
+  }
+  if (op == 2) return f32x4.mul(v, vsigm(v));
+  if (op == 3) return vexp(v);
+  return f32x4.mul(v, v);
+}
+
+/** f'(v). */
+function deriv4(op: i32, v: v128): v128 {
+  const one = f32x4.splat(1);
+  if (op == 0) return v128.and(one, f32x4.gt(v, f32x4.splat(0)));
+  if (op == 1) {
+    const v2 = f32x4.mul(v, v);
+    const u = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(v, f32x4.mul(f32x4.splat(GELU_A), f32x4.mul(v, v2))));
+    const t = vtanh(u);
+    const du = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(one, f32x4.mul(f32x4.splat(3 * GELU_A), v2)));
+    const half = f32x4.splat(0.5);
+    return f32x4.add(
+      f32x4.mul(half, f32x4.add(one, t)),
+      f32x4.mul(f32x4.mul(f32x4.mul(half, v), f32x4.sub(one, f32x4.mul(t, t))), du),
+    );
+  }
+  if (op == 2) {
+    const s = vsigm(v);
+    return f32x4.mul(s, f32x4.add(one, f32x4.mul(v, f32x4.sub(one, s))));
+  }
+  if (op == 3) return vexp(v);
+  return f32x4.add(v, v);
+}
+
+/** Loads min(n, 4) floats (missing lanes 0). */
+function loadN(p: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Stores min(n, 4) lanes. */
+function storeN(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
 /** y[i] = f(x[i]) for i in [0, n). */
 export function unary(tid: i32, nt: i32, op: i32, x: usize, y: usize, n: i32): void {
   const i0 = part(n, tid, nt) & ~3;
   const i1 = tid == nt - 1 ? n : part(n, tid + 1, nt) & ~3;
-  let i = i0;
-  if (op == 0) {
-    const z = f32x4.splat(0);
-    for (; i + 4 <= i1; i += 4) {
-      const o = (<usize>i) << 2;
-      v128.store(y + o, f32x4.max(v128.load(x + o), z));
-    }
-    for (; i < i1; i++) store<f32>(y + ((<usize>i) << 2), max<f32>(load<f32>(x + ((<usize>i) << 2)), 0));
-  } else if (op == 2) {
-    for (; i + 4 <= i1; i += 4) {
-      const o = (<usize>i) << 2;
-      const v = v128.load(x + o);
-      v128.store(y + o, f32x4.mul(v, vsigm(v)));
-    }
-    for (; i < i1; i++) {
-      const v = load<f32>(x + ((<usize>i) << 2));
-      store<f32>(y + ((<usize>i) << 2), v * sigm(v));
-    }
-  } else if (op == 3) {
-    for (; i + 4 <= i1; i += 4) {
-      const o = (<usize>i) << 2;
-      v128.store(y + o, vexp(v128.load(x + o)));
-    }
-    for (; i < i1; i++) store<f32>(y + ((<usize>i) << 2), sexp(load<f32>(x + ((<usize>i) << 2))));
-  } else if (op == 4) {
-    for (; i + 4 <= i1; i += 4) {
-      const o = (<usize>i) << 2;
-      const v = v128.load(x + o);
-      v128.store(y + o, f32x4.mul(v, v));
-    }
-    for (; i < i1; i++) {
-      const v = load<f32>(x + ((<usize>i) << 2));
-      store<f32>(y + ((<usize>i) << 2), v * v);
-    }
-  } else {
-    for (; i < i1; i++) store<f32>(y + ((<usize>i) << 2), geluF(load<f32>(x + ((<usize>i) << 2))));
+  for (let i = i0; i < i1; i += 4) {
+    const o = (<usize>i) << 2;
+    const k = i1 - i;
+    storeN(y + o, fwd4(op, loadN(x + o, k)), k);
   }
 }
 
@@ -78,46 +101,24 @@ export function unaryBwd(
 ): void {
   const i0 = part(n, tid, nt) & ~3;
   const i1 = tid == nt - 1 ? n : part(n, tid + 1, nt) & ~3;
-  let i = i0;
   const vb = f32x4.splat(beta);
-  if (op == 0 || op == 4) {
-    // relu and square: SIMD
-    const z = f32x4.splat(0);
-    const two = f32x4.splat(2);
-    for (; i + 4 <= i1; i += 4) {
-      const o = (<usize>i) << 2;
-      const v = v128.load(x + o);
-      const d = v128.load(dy + o);
-      let g = op == 0 ? v128.and(d, f32x4.gt(v, z)) : f32x4.mul(d, f32x4.mul(v, two));
-      if (beta != 0) g = f32x4.add(g, f32x4.mul(v128.load(dx + o), vb));
-      v128.store(dx + o, g);
-    }
-  }
-  for (; i < i1; i++) {
+  for (let i = i0; i < i1; i += 4) {
     const o = (<usize>i) << 2;
-    const v = load<f32>(x + o);
-    let d: f32;
-    if (op == 0) d = v > 0 ? 1 : 0;
-    else if (op == 1) d = geluD(v);
-    else if (op == 2) {
-      const s = sigm(v);
-      d = s * (1 + v * (1 - s));
-    } else if (op == 3) d = sexp(v);
-    else d = 2 * v;
-    let g = load<f32>(dy + o) * d;
-    if (beta != 0) g += load<f32>(dx + o) * beta;
-    store<f32>(dx + o, g);
+    const k = i1 - i;
+    let g = f32x4.mul(loadN(dy + o, k), deriv4(op, loadN(x + o, k)));
+    if (beta != 0) g = f32x4.add(g, f32x4.mul(loadN(dx + o, k), vb));
+    storeN(dx + o, g, k);
   }
 }
 
 /** SwiGLU: y = silu(g) * u. */
 export function swiglu(tid: i32, nt: i32, g: usize, u: usize, y: usize, n: i32): void {
-  const i0 = part(n, tid, nt);
-  const i1 = part(n, tid + 1, nt);
-  for (let i = i0; i < i1; i++) {
+  const i0 = part(n, tid, nt) & ~3;
+  const i1 = tid == nt - 1 ? n : part(n, tid + 1, nt) & ~3;
+  for (let i = i0; i < i1; i += 4) {
     const o = (<usize>i) << 2;
-    const v = load<f32>(g + o);
-    store<f32>(y + o, v * sigm(v) * load<f32>(u + o));
+    const k = i1 - i;
+    storeN(y + o, f32x4.mul(fwd4(2, loadN(g + o, k)), loadN(u + o, k)), k);
   }
 }
 
@@ -134,20 +135,25 @@ export function swigluBwd(
   betaG: f32,
   betaU: f32,
 ): void {
-  const i0 = part(n, tid, nt);
-  const i1 = part(n, tid + 1, nt);
-  for (let i = i0; i < i1; i++) {
+  const i0 = part(n, tid, nt) & ~3;
+  const i1 = tid == nt - 1 ? n : part(n, tid + 1, nt) & ~3;
+  const vbg = f32x4.splat(betaG);
+  const vbu = f32x4.splat(betaU);
+  for (let i = i0; i < i1; i += 4) {
     const o = (<usize>i) << 2;
-    const v = load<f32>(g + o);
-    const s = sigm(v);
-    const d = load<f32>(dy + o);
-    const uu = load<f32>(u + o);
-    let a = d * uu * s * (1 + v * (1 - s));
-    let b = d * v * s;
-    if (betaG != 0) a += load<f32>(dg + o) * betaG;
-    if (betaU != 0) b += load<f32>(du + o) * betaU;
-    if (dg) store<f32>(dg + o, a);
-    if (du) store<f32>(du + o, b);
+    const k = i1 - i;
+    const v = loadN(g + o, k);
+    const d = loadN(dy + o, k);
+    if (dg) {
+      let a = f32x4.mul(f32x4.mul(d, loadN(u + o, k)), deriv4(2, v));
+      if (betaG != 0) a = f32x4.add(a, f32x4.mul(loadN(dg + o, k), vbg));
+      storeN(dg + o, a, k);
+    }
+    if (du) {
+      let b = f32x4.mul(d, fwd4(2, v));
+      if (betaU != 0) b = f32x4.add(b, f32x4.mul(loadN(du + o, k), vbu));
+      storeN(du + o, b, k);
+    }
   }
 }
 
