@@ -1,0 +1,248 @@
+/**
+ * Training and held-out scoring of the classical baseline's models, from the MIT-BIH training
+ * records only (`src/data/splits.ts`: the validation records 109 119 124 201 220 are never seen):
+ * - the beat classifier (`src/analysis/beats.ts`) on beats detected in 70-s segments (a 10-s
+ *   window with `CONTEXT_SECONDS` on each side, as at prediction time), each labelled with the
+ *   reference annotation within 150 ms;
+ * - the atrial fibrillation threshold on RR irregularity (`src/analysis/episodes.ts`), chosen to
+ *   maximise the beat-level F1 of "in AF" on the same MIT-BIH training records plus the CPSC 2021
+ *   training patients.
+ * The result is one JSON file, cached (training takes about a minute on the shared data).
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { mkdir, readFile, writeFile, rename } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  addTrainingBeats,
+  BEAT_CLASSES,
+  beatClassOf,
+  classifierLead,
+  classifySegment,
+  classScores,
+  confusion,
+  labelDetectedBeats,
+  parseBeatClassifier,
+  segmentBeats,
+  trainBeatClassifier,
+  type BeatClass,
+  type BeatClassifier,
+  type BeatRows,
+  type ClassScores,
+} from "../../analysis/beats.js";
+import { CONTEXT_SECONDS } from "../../analysis/features.js";
+import { rrIrregularity } from "../../analysis/episodes.js";
+import type { GbtOptions } from "../../analysis/gbt.js";
+import { EcgInputError } from "../../ecg/errors.js";
+import { readEcg } from "../../ecg/read.js";
+import type { Ecg, EcgAnnotation } from "../../ecg/record.js";
+import { rhythmEpisodes } from "../../data/intervals.js";
+import { cpsc2021Split, mitdbSplit } from "../../data/splits.js";
+import { Progress, type ProgressSink } from "../../data/progress.js";
+
+/** Everything the classical baseline learned. */
+export interface ClassicalModel {
+  beats: BeatClassifier;
+  af: { threshold: number; window: number; minBeats: number; trainF1: number };
+}
+
+export interface TrainClassicalOptions {
+  /** The data folder with mitdb/ (and optionally cpsc2021/). */
+  dataDir: string;
+  /** Only these MIT-BIH records (default: every training record present). */
+  records?: string[];
+  /** Seconds of each record used (default: all); for quick tests. */
+  maxSeconds?: number;
+  gbt?: GbtOptions;
+  log?: ProgressSink | null;
+}
+
+const SEGMENT_SECONDS = 10 + 2 * CONTEXT_SECONDS;
+
+/** MIT-BIH training records present under `dataDir/mitdb`. */
+export function mitdbTrainingRecords(dataDir: string): string[] {
+  const dir = join(dataDir, "mitdb");
+  if (!existsSync(dir))
+    throw new EcgInputError(dir, "MIT-BIH folder not found (needed to train the classical baseline)");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".atr"))
+    .map((f) => f.slice(0, -4))
+    .filter((r) => mitdbSplit(r) === "train")
+    .sort();
+}
+
+/** Consecutive segments of a record, each with its annotations shifted to its own samples. */
+function* segments(
+  ecg: Ecg,
+  lead: number,
+  maxSeconds?: number,
+): Generator<{ signal: Float32Array; anns: EcgAnnotation[] }> {
+  const len = Math.round(SEGMENT_SECONDS * ecg.fs);
+  const total = Math.min(ecg.signals[lead]!.length, maxSeconds ? Math.round(maxSeconds * ecg.fs) : Infinity);
+  for (let a = 0; a + ecg.fs * 5 <= total; a += len) {
+    const b = Math.min(total, a + len);
+    const anns = ecg.annotations
+      .filter((x) => x.sample >= a && x.sample < b)
+      .map((x) => ({ ...x, sample: x.sample - a }));
+    yield { signal: ecg.signals[lead]!.subarray(a, b), anns };
+  }
+}
+
+/** Beat-level AF truth and irregularity of one record (for the threshold search). */
+interface AfSamples {
+  irregularity: number[];
+  inAf: boolean[];
+}
+
+function addAfSamples(acc: AfSamples, ecg: Ecg, lead: number, maxSeconds?: number): void {
+  const episodes = rhythmEpisodes(ecg.annotations, ecg.signals[0]!.length).filter(
+    (e) => e.rhythm === "(AFIB",
+  );
+  let offset = 0;
+  for (const seg of segments(ecg, lead, maxSeconds)) {
+    const { beats } = segmentBeats(seg.signal, ecg.fs);
+    const codes = labelDetectedBeats(beats, seg.anns, ecg.fs);
+    const classes = codes.map((c) => (c === null ? "N" : (beatClassOf(c) ?? "N"))) as BeatClass[];
+    const irr = rrIrregularity(beats, classes);
+    beats.forEach((b, i) => {
+      if (Number.isNaN(irr[i]!)) return;
+      const s = b + offset;
+      acc.irregularity.push(irr[i]!);
+      acc.inAf.push(episodes.some((e) => s >= e.start && s < e.end));
+    });
+    offset += seg.signal.length;
+  }
+}
+
+/** The threshold with the best F1 of "irregularity > threshold" against "in AF". */
+export function bestAfThreshold(acc: AfSamples): { threshold: number; f1: number } {
+  let best = { threshold: 0.1, f1: 0 };
+  for (let t = 0.02; t <= 0.4; t += 0.005) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    acc.irregularity.forEach((v, i) => {
+      const p = v > t;
+      if (p && acc.inAf[i]) tp++;
+      else if (p) fp++;
+      else if (acc.inAf[i]) fn++;
+    });
+    const f1 = tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
+    if (f1 > best.f1) best = { threshold: Math.round(t * 1000) / 1000, f1 };
+  }
+  return best;
+}
+
+async function readRecord(dataDir: string, db: string, name: string): Promise<Ecg> {
+  return readEcg(join(dataDir, db, name), { annotators: ["atr"] });
+}
+
+/** Trains the beat classifier and the AF threshold (see the module comment). */
+export async function trainClassical(opts: TrainClassicalOptions): Promise<ClassicalModel> {
+  const records = opts.records ?? mitdbTrainingRecords(opts.dataDir);
+  const invalid = records.filter((r) => mitdbSplit(r) !== "train");
+  if (invalid.length) throw new RangeError(`not MIT-BIH training records: ${invalid.join(", ")}`);
+  const cpscDir = join(opts.dataDir, "cpsc2021");
+  const cpsc = existsSync(cpscDir) && !opts.records
+    ? readdirSync(cpscDir).filter((f) => f.endsWith(".atr")).map((f) => f.slice(0, -4)).filter((r) => cpsc2021Split(r) === "train").sort()
+    : []; // prettier-ignore
+  const bar =
+    opts.log === null
+      ? null
+      : new Progress("classical train", records.length + cpsc.length, "records", opts.log);
+  const rows: BeatRows = { X: [], y: [] };
+  const af: AfSamples = { irregularity: [], inAf: [] };
+  for (const name of records) {
+    const ecg = await readRecord(opts.dataDir, "mitdb", name);
+    const lead = classifierLead(ecg);
+    for (const seg of segments(ecg, lead, opts.maxSeconds)) {
+      addTrainingBeats(rows, segmentBeats(seg.signal, ecg.fs), seg.anns, ecg.fs);
+    }
+    addAfSamples(af, ecg, lead, opts.maxSeconds);
+    bar?.tick();
+  }
+  for (const name of cpsc) {
+    const ecg = await readRecord(opts.dataDir, "cpsc2021", name);
+    addAfSamples(af, ecg, classifierLead(ecg), opts.maxSeconds);
+    bar?.tick();
+  }
+  bar?.finish();
+  const beats = trainBeatClassifier(rows, [...records.map((r) => `mitdb/${r}`)], opts.gbt);
+  const t = bestAfThreshold(af);
+  return { beats, af: { threshold: t.threshold, window: 12, minBeats: 8, trainF1: t.f1 } };
+}
+
+/** Reads a cached model, or trains one and writes it atomically. */
+export async function loadOrTrainClassical(
+  cacheFile: string,
+  opts: TrainClassicalOptions,
+): Promise<ClassicalModel> {
+  if (existsSync(cacheFile)) {
+    try {
+      const json = JSON.parse(await readFile(cacheFile, "utf8")) as ClassicalModel;
+      parseBeatClassifier(json.beats);
+      if (typeof json.af?.threshold === "number") return json;
+    } catch {
+      // Stale or broken cache: retrain below.
+    }
+  }
+  const model = await trainClassical(opts);
+  await mkdir(dirname(cacheFile), { recursive: true });
+  await writeFile(cacheFile + ".tmp", JSON.stringify(model));
+  await rename(cacheFile + ".tmp", cacheFile);
+  return model;
+}
+
+/** Per-class scores of the beat classifier on held-out records. */
+export interface BeatEvaluation {
+  records: string[];
+  /** Reference beats of the classes, and how many the detector found (within 150 ms). */
+  referenceBeats: number;
+  detectedReferenceBeats: number;
+  perClass: Record<string, ClassScores>;
+  /** confusion[truth][predicted], in `classes` order. */
+  confusion: number[][];
+  classes: readonly string[];
+}
+
+/**
+ * Scores the classifier on MIT-BIH records (default: the validation records) the way it is used:
+ * 70-s segments, detected beats matched to the reference within 150 ms. Se and PPV are over the
+ * matched beats (missed beats are counted separately in `detectedReferenceBeats`).
+ */
+export async function evaluateBeatClassifier(
+  model: ClassicalModel,
+  dataDir: string,
+  records: readonly string[],
+  log: ProgressSink | null = process.stderr,
+): Promise<BeatEvaluation> {
+  const truth: number[] = [];
+  const pred: number[] = [];
+  let referenceBeats = 0;
+  const bar = log === null ? null : new Progress("beat evaluation", records.length, "records", log);
+  for (const name of records) {
+    const ecg = await readRecord(dataDir, "mitdb", name);
+    const lead = classifierLead(ecg);
+    referenceBeats += ecg.annotations.filter((a) => beatClassOf(a.code) !== null).length;
+    for (const seg of segments(ecg, lead)) {
+      const s = segmentBeats(seg.signal, ecg.fs);
+      const c = classifySegment(model.beats, s);
+      labelDetectedBeats(s.beats, seg.anns, ecg.fs).forEach((code, i) => {
+        const k = code === null ? null : beatClassOf(code);
+        if (k === null) return;
+        truth.push(BEAT_CLASSES.indexOf(k));
+        pred.push(BEAT_CLASSES.indexOf(c.classes[i]!));
+      });
+    }
+    bar?.tick();
+  }
+  bar?.finish();
+  const m = confusion(truth, pred, BEAT_CLASSES.length);
+  return {
+    records: [...records],
+    referenceBeats,
+    detectedReferenceBeats: truth.length,
+    perClass: classScores(m, BEAT_CLASSES),
+    confusion: m,
+    classes: BEAT_CLASSES,
+  };
+}

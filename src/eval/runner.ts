@@ -1,0 +1,256 @@
+/**
+ * The evaluation run: a predictor over a set of examples, each answer scored, everything written
+ * as it goes to `predictions.jsonl` so an interrupted run resumes where it stopped.
+ *
+ * - Every ECG path is checked before the first prediction: a missing file stops the run with its
+ *   path (an `EcgInputError`), before any time is spent.
+ * - An answer that cannot be read (a localization answer the parser rejects, or an empty answer)
+ *   scores 0, is flagged `unreadable` in its line and listed in the results; it never throws.
+ * - Resume: when `outDir` already holds `predictions.jsonl`, the ids in it are not predicted
+ *   again; their lines are read back and scored with the new ones. A half-written last line (an
+ *   interrupted write) is dropped. The file must come from the same predictor (`run.json`).
+ * - Per-example score (for error analysis; the tables use the metrics of `summarize`):
+ *   localization IoU, ECG-QA exact match 1/0, multi 1/0 or findings F1, report ROUGE-L F1
+ *   (`rouge_score`'s way).
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Progress, type ProgressSink } from "../data/progress.js";
+import { EcgInputError } from "../ecg/errors.js";
+import {
+  checkEcgPath,
+  KNOWN_TASKS,
+  resolveEcgPaths,
+  type EcgRoots,
+  type EvalExample,
+  type EvalTask,
+} from "./examples.js";
+import { exactMatch } from "./metrics/exact-match.js";
+import { scoreLocalizationAnswer } from "./metrics/iou.js";
+import { scoreMulti } from "./metrics/multi.js";
+import { rougeScore } from "./metrics/rouge.js";
+import { summarize, type EvalRecord, type Summary, type SummarizeOptions } from "./metrics/summary.js";
+import { readExampleEcgs, type Predictor } from "./predictors.js";
+
+/** One line of `predictions.jsonl`. */
+export interface PredictionLine {
+  id: string;
+  task: EvalTask;
+  dataset: string;
+  question: string;
+  reference: string;
+  prediction: string;
+  score: number;
+  abnormal_type?: string;
+  question_type?: string;
+  label_scores?: number[];
+  /** Present (true) when the answer could not be read; scored 0. */
+  unreadable?: true;
+}
+
+/** Chooses examples by task and count; an unknown task is an error listing the known ones. */
+export function selectExamples(
+  examples: readonly EvalExample[],
+  opts: { tasks?: readonly string[]; limit?: number },
+): EvalExample[] {
+  let out = [...examples];
+  if (opts.tasks?.length) {
+    const unknown = opts.tasks.filter((t) => !(KNOWN_TASKS as readonly string[]).includes(t));
+    if (unknown.length) {
+      throw new EcgInputError(
+        "--task",
+        `unknown task ${unknown.map((t) => `"${t}"`).join(", ")} (known tasks: ${KNOWN_TASKS.join(", ")})`,
+      );
+    }
+    out = out.filter((e) => opts.tasks!.includes(e.task));
+  }
+  if (opts.limit !== undefined) {
+    if (!(Number.isInteger(opts.limit) && opts.limit > 0))
+      throw new EcgInputError("--limit", `must be a whole number > 0, got ${opts.limit}`);
+    out = out.slice(0, opts.limit);
+  }
+  return out;
+}
+
+/** The per-example score of an answer, and whether it was unreadable. */
+export function scoreExample(
+  e: Pick<EvalExample, "task" | "answer">,
+  prediction: string,
+): { score: number; unreadable: boolean } {
+  if (e.task === "location" || e.task === "location_long") {
+    const s = scoreLocalizationAnswer(e.answer, prediction);
+    return { score: s.iou, unreadable: s.prediction === null };
+  }
+  if (prediction.trim() === "") return { score: 0, unreadable: true };
+  if (e.task === "ecgqa") return { score: exactMatch(e.answer, prediction) ? 1 : 0, unreadable: false };
+  if (e.task === "multi") {
+    return { score: scoreMulti([{ reference: e.answer, prediction }]).perExample[0]!, unreadable: false };
+  }
+  return { score: rougeScore(prediction, e.answer).rougeL, unreadable: false };
+}
+
+function lineOf(e: EvalExample, prediction: string, labelScores?: number[]): PredictionLine {
+  const s = scoreExample(e, prediction);
+  const line: PredictionLine = {
+    id: e.id,
+    task: e.task,
+    dataset: e.dataset,
+    question: e.question,
+    reference: e.answer,
+    prediction,
+    score: s.score,
+  };
+  if (e.abnormalType !== undefined) line.abnormal_type = e.abnormalType;
+  if (e.questionType !== undefined) line.question_type = e.questionType;
+  if (labelScores) line.label_scores = labelScores;
+  if (s.unreadable) line.unreadable = true;
+  return line;
+}
+
+/** The record `summarize` scores, from a prediction line. */
+export function recordOf(line: PredictionLine): EvalRecord {
+  const example: EvalRecord["example"] = {
+    task: line.task,
+    dataset: line.dataset,
+    answer: line.reference,
+    id: line.id,
+  };
+  if (line.abnormal_type !== undefined) example.abnormalType = line.abnormal_type;
+  if (line.question_type !== undefined) example.questionType = line.question_type;
+  return {
+    example,
+    prediction: line.prediction,
+    ...(line.label_scores ? { labelScores: line.label_scores } : {}),
+  };
+}
+
+/** Reads the lines of an earlier run, dropping a half-written last line (and cutting it from the file). */
+export function readPredictionLines(file: string): PredictionLine[] {
+  if (!existsSync(file)) return [];
+  let text = readFileSync(file, "utf8");
+  if (text.length && !text.endsWith("\n")) {
+    const keep = text.lastIndexOf("\n") + 1;
+    truncateSync(file, Buffer.byteLength(text.slice(0, keep)));
+    text = text.slice(0, keep);
+  }
+  return text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        const o = JSON.parse(l) as PredictionLine;
+        if (typeof o.id !== "string" || typeof o.prediction !== "string")
+          throw new Error("no id or prediction");
+        return o;
+      } catch (err) {
+        throw new EcgInputError(file, `line ${i + 1}: not a prediction line (${(err as Error).message})`);
+      }
+    });
+}
+
+export interface RunOptions {
+  examples: readonly EvalExample[];
+  /** The data file (named in errors). */
+  dataFile: string;
+  roots: EcgRoots;
+  predictor: Predictor;
+  /** Where predictions.jsonl and run.json go; without it nothing is written and nothing resumed. */
+  outDir?: string;
+  summarize?: SummarizeOptions;
+  /** Progress output (default stderr); null for silence. */
+  log?: ProgressSink | null;
+}
+
+/** An unreadable answer, for the results' list. */
+export interface UnreadableEntry {
+  id: string;
+  task: EvalTask;
+  prediction: string;
+}
+
+export interface RunResult {
+  predictor: string;
+  lines: PredictionLine[];
+  /** Lines read back from an earlier run. */
+  resumed: number;
+  /** Lines predicted now. */
+  predicted: number;
+  summary: Summary;
+  unreadable: UnreadableEntry[];
+}
+
+function checkIds(examples: readonly EvalExample[], file: string): void {
+  const seen = new Set<string>();
+  for (const e of examples) {
+    if (seen.has(e.id))
+      throw new EcgInputError(file, `duplicate example id "${e.id}" (ids must be unique to resume)`);
+    seen.add(e.id);
+  }
+}
+
+/** Checks (or writes) run.json so that a resumed run continues the same predictor's work. */
+function checkRunInfo(outDir: string, predictor: string, dataFile: string): void {
+  const file = join(outDir, "run.json");
+  if (existsSync(file)) {
+    const info = JSON.parse(readFileSync(file, "utf8")) as { predictor?: string };
+    if (info.predictor !== predictor) {
+      throw new EcgInputError(
+        file,
+        `holds predictions of "${info.predictor}", not "${predictor}": use another --out`,
+      );
+    }
+    return;
+  }
+  writeFileSync(
+    file,
+    JSON.stringify({ predictor, data: dataFile, started: new Date().toISOString() }, null, 2) + "\n",
+  );
+}
+
+/** Runs a predictor over the examples (see the module comment). */
+export async function runEval(opts: RunOptions): Promise<RunResult> {
+  const { examples, predictor } = opts;
+  checkIds(examples, opts.dataFile);
+  const paths = new Map<string, string[]>();
+  for (const e of examples) {
+    const p = resolveEcgPaths(e, opts.roots, opts.dataFile);
+    p.forEach(checkEcgPath);
+    paths.set(e.id, p);
+  }
+  let done: PredictionLine[] = [];
+  let file: string | undefined;
+  if (opts.outDir) {
+    mkdirSync(opts.outDir, { recursive: true });
+    checkRunInfo(opts.outDir, predictor.name, opts.dataFile);
+    file = join(opts.outDir, "predictions.jsonl");
+    const ids = new Set(examples.map((e) => e.id));
+    done = readPredictionLines(file).filter((l) => ids.has(l.id));
+  }
+  const doneIds = new Set(done.map((l) => l.id));
+  const todo = examples.filter((e) => !doneIds.has(e.id));
+  const bar = opts.log === null ? null : new Progress(predictor.name, todo.length, "examples", opts.log);
+  const fresh: PredictionLine[] = [];
+  for (const e of todo) {
+    const p = paths.get(e.id)!;
+    const ecgs = predictor.needsEcgs ? await readExampleEcgs(e, p) : [];
+    const out = await predictor.predict({ example: e, ecgs, paths: p });
+    const line = lineOf(e, out.answer, out.labelScores);
+    if (file) appendFileSync(file, JSON.stringify(line) + "\n");
+    fresh.push(line);
+    bar?.tick();
+  }
+  bar?.finish();
+  // Lines in the examples' order, whatever order they were predicted in.
+  const byId = new Map([...done, ...fresh].map((l) => [l.id, l]));
+  const lines = examples.map((e) => byId.get(e.id)!);
+  return {
+    predictor: predictor.name,
+    lines,
+    resumed: done.length,
+    predicted: fresh.length,
+    summary: summarize(lines.map(recordOf), opts.summarize),
+    unreadable: lines
+      .filter((l) => l.unreadable)
+      .map((l) => ({ id: l.id, task: l.task, prediction: l.prediction })),
+  };
+}
