@@ -152,17 +152,9 @@ export class EcgEncoder implements HasParameters {
    */
   encode(ecgs: readonly PreparedEcg[]): { tokens: Tensor; counts: number[] } {
     const c = this.c;
-    const P = patchesPerWindow(c);
-    const W = windowSamples(c);
-    const jobs: WindowJob[] = [];
-    for (const e of ecgs) {
-      const leads = [...e.mask.keys()].filter((l) => e.mask[l] === 1 && e.leads[l]);
-      if (leads.length === 0) throw new RangeError(`encoder: ECG ${e.name} has no present lead`);
-      for (let w = 0; w < e.windows; w++) {
-        const real = Math.min(W, e.samples - w * W);
-        jobs.push({ ecg: e, w, leads, patches: Math.min(P, Math.ceil(real / c.patchSamples)) });
-      }
-    }
+    // an ECG given twice (a training batch reusing a record) is encoded once
+    const unique = [...new Set(ecgs)];
+    const jobs = unique.flatMap((e) => this.windowJobs(e));
     // stage 1, per batch of windows: [CLS, fused patch tokens...] per window
     const fused: Tensor[] = [];
     for (const batch of batches(jobs)) {
@@ -170,29 +162,31 @@ export class EcgEncoder implements HasParameters {
       fused.push(sparseRows(out, fuseLeadsPlan(batch, out.shape[1]!)));
     }
     const all = fused.length === 1 ? fused[0]! : concat(fused, 0);
+    // where each unique ECG's rows are in `all`: its windows' CLS rows and its patch rows in time order
+    const rowsOf = new Map<PreparedEcg, { cls: number[]; patches: number[] }>();
+    let row = 0;
+    for (const j of jobs) {
+      let r = rowsOf.get(j.ecg);
+      if (!r) rowsOf.set(j.ecg, (r = { cls: [], patches: [] }));
+      r.cls.push(row);
+      for (let p = 0; p < j.patches; p++) r.patches.push(row + 1 + p);
+      row += 1 + j.patches;
+    }
     // stage 2, per ECG: mean CLS, then time groups, plus the time embedding
     const plan = new RowPlanBuilder();
     const counts: number[] = [];
     const times: number[] = [];
-    let row = 0;
-    let k = 0;
     for (const e of ecgs) {
       const start = plan.rows;
-      const ecgJobs: WindowJob[] = [];
-      while (k < jobs.length && jobs[k]!.ecg === e) ecgJobs.push(jobs[k++]!);
-      const patchRows: number[] = [];
-      for (const j of ecgJobs) {
-        plan.add(row, 1 / ecgJobs.length);
-        for (let p = 0; p < j.patches; p++) patchRows.push(row + 1 + p);
-        row += 1 + j.patches;
-      }
+      const { cls, patches } = rowsOf.get(e)!;
+      for (const r of cls) plan.add(r, 1 / cls.length);
       plan.endRow();
       times.push(NaN);
       const n = patchTokenCount(e.samples, c);
-      if (n !== patchRows.length) throw new Error("encoder: patch count mismatch");
+      if (n !== patches.length) throw new Error("encoder: patch count mismatch");
       const g = poolGroup(n, this.config.tokenBudget);
       for (let i = 0; i * g < n; i++) {
-        const group = patchRows.slice(i * g, (i + 1) * g);
+        const group = patches.slice(i * g, (i + 1) * g);
         for (const r of group) plan.add(r, 1 / group.length);
         plan.endRow();
         const span = tokenTimeSpan(i, e.samples, this.config);
@@ -202,6 +196,21 @@ export class EcgEncoder implements HasParameters {
     }
     const joined = sparseRows(all, plan.build());
     return { tokens: add(joined, timeEmbedding(times, c.width)), counts };
+  }
+
+  /** The windows of one ECG, with its present leads and each window's real patches. */
+  private windowJobs(e: PreparedEcg): WindowJob[] {
+    const c = this.c;
+    const P = patchesPerWindow(c);
+    const W = windowSamples(c);
+    const leads = [...e.mask.keys()].filter((l) => e.mask[l] === 1 && e.leads[l]);
+    if (leads.length === 0) throw new RangeError(`encoder: ECG ${e.name} has no present lead`);
+    return Array.from({ length: e.windows }, (_, w) => ({
+      ecg: e,
+      w,
+      leads,
+      patches: Math.min(P, Math.ceil(Math.min(W, e.samples - w * W) / c.patchSamples)),
+    }));
   }
 }
 

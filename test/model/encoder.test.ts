@@ -119,5 +119,11 @@ describe("encoder", () => {
     const w = config.encoder.width;
     const tail = both.values.subarray(both.counts[0]! * w);
     alone.values.forEach((v, i) => expect(tail[i]).toBeCloseTo(v, 4));
+    // the same ECG given twice (encoded once) gives the same tokens twice
+    const twice = encode([b, a, b]);
+    expect(twice.counts).toEqual([alone.counts[0], both.counts[0], alone.counts[0]]);
+    const n = alone.values.length;
+    twice.values.subarray(0, n).forEach((v, i) => expect(v).toBeCloseTo(alone.values[i]!, 4));
+    expect(twice.values.subarray(twice.values.length - n)).toEqual(twice.values.subarray(0, n));
   });
 });

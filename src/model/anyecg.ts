@@ -1,0 +1,452 @@
+/**
+ * The anyECG multimodal model: ECG encoder -> projector -> spliced into the token embeddings at
+ * the `<|ecg|>` placeholders of each ECG block -> Llama-style language model.
+ *
+ *   const model = await AnyEcg.load("models/anyecg");
+ *   const answer = await model.chat({ ecgs: [ecg], messages: [{ role: "user", content: "Report?" }] });
+ *
+ * Training calls `loss(batch)` (cross-entropy on the assistant's tokens only, the chat
+ * template's loss mask) inside a `scope`, then `backward`. Generation runs the prompt once
+ * through the decoder with a KV cache and then one token at a time; each ECG is encoded once
+ * per conversation (cached by Ecg object identity), however many turns follow.
+ */
+import type { Ecg } from "../ecg/record.js";
+import {
+  Parameter,
+  Rng,
+  Tensor,
+  concat,
+  noGrad,
+  scope,
+  softmaxCrossEntropy,
+  tensor,
+  engine,
+} from "../tensor/index.js";
+import { RowPlanBuilder, sparseRows } from "../nn/layers.js";
+import {
+  encodeChat,
+  promptForGeneration,
+  stopTokenIds,
+  type ChatMessage,
+  type ChatRole,
+} from "./chat-template.js";
+import { Tokenizer } from "./tokenizer.js";
+import { parseConfig, shippingConfig, validateConfig, type AnyEcgConfig } from "./config.js";
+import {
+  ensureDir,
+  isHfConfig,
+  llamaConfigFromHf,
+  loadParameters,
+  openWeights,
+  readJson,
+  writeJson,
+  writeParameters,
+} from "./checkpoint.js";
+import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ecgTokenCountForSamples } from "./ecg-tokens.js";
+import { EcgEncoder } from "./encoder.js";
+import { Llama } from "./llama.js";
+import { prepareEcg, type PreparedEcg } from "./preprocess.js";
+import { Projector } from "./projector.js";
+import { sampleToken, type SamplingOptions } from "./sampling.js";
+
+/** An ECG as a record, or already prepared for the encoder (training caches preparation). */
+export type EcgInput = Ecg | PreparedEcg;
+
+export interface AnyEcgMessage {
+  role: ChatRole;
+  content: string;
+  /** ECGs shown in this (user) message, rendered as numbered blocks before its text. */
+  ecgs?: readonly EcgInput[];
+}
+
+/** One training conversation: its ECGs sit in the messages; the assistant's turns are the targets. */
+export interface TrainExample {
+  messages: readonly AnyEcgMessage[];
+}
+
+export interface ChatOptions extends SamplingOptions {
+  /** ECGs for the conversation's first user message (before any given in the messages). */
+  ecgs?: readonly EcgInput[];
+  messages: readonly AnyEcgMessage[];
+  /** Most tokens to generate (default 256). */
+  maxTokens?: number;
+  /** Seed of the sampler (temperature > 0). */
+  seed?: number;
+  /** Called with each piece of decoded text as it is generated (streaming). */
+  onToken?: (text: string) => void;
+  /** Called with the logits each token was chosen from (scoring, tests). */
+  onLogits?: (logits: Float32Array) => void;
+}
+
+export interface GenerateResult {
+  text: string;
+  ids: number[];
+  promptTokens: number;
+  /** "stop": a stop token ended the answer; "length": maxTokens was reached. */
+  finish: "stop" | "length";
+}
+
+function isPrepared(e: EcgInput): e is PreparedEcg {
+  return "mask" in e;
+}
+
+/** A conversation rendered for the model: ids, loss mask, ECG spans and the ECGs in order. */
+export interface Rendered {
+  ids: Int32Array;
+  lossMask: Uint8Array;
+  spans: { start: number; length: number }[];
+  ecgs: PreparedEcg[];
+}
+
+export interface LoadModelOptions {
+  /** Fold LoRA adapters into the weights for inference (default true). */
+  merge?: boolean;
+}
+
+/** Everything but the language model, for a backbone loaded from a Hugging Face folder. */
+export interface FromLlamaOptions extends LoadModelOptions {
+  encoder?: Partial<AnyEcgConfig["encoder"]>;
+  projectorWidth?: number;
+  tokenBudget?: number;
+  lora?: AnyEcgConfig["lora"];
+  /** Cap on sequence length (default: the backbone's max_position_embeddings). */
+  maxPositions?: number;
+  /** Seed of the new encoder and projector. */
+  seed?: number;
+}
+
+export interface SaveOptions {
+  /** Storage type of the weights (default F32; F16/BF16 halve the size for shipping). */
+  dtype?: SafetensorsWriteDtype;
+}
+
+export class AnyEcg {
+  readonly encoder: EcgEncoder;
+  readonly projector: Projector;
+  readonly lm: Llama;
+  private readonly prepared = new WeakMap<object, PreparedEcg>();
+  private readonly projected = new WeakMap<object, Float32Array>();
+
+  constructor(
+    readonly config: AnyEcgConfig,
+    readonly tokenizer: Tokenizer,
+    seed = 1,
+  ) {
+    validateConfig(config);
+    if (tokenizer.vocabSize > config.lm.vocabSize)
+      throw new RangeError(
+        `the tokenizer has ${tokenizer.vocabSize} tokens, the model ${config.lm.vocabSize}`,
+      );
+    const rng = new Rng(seed);
+    this.encoder = new EcgEncoder(config, rng);
+    this.projector = new Projector(config.encoder.width, config.projectorWidth, config.lm.width, rng);
+    this.lm = new Llama(config.lm, rng);
+    this.lm.addLora(config.lora, rng);
+  }
+
+  /** Every parameter (encoder, projector, language model with its LoRA adapters). */
+  parameters(): Parameter[] {
+    return [...this.encoder.parameters(), ...this.projector.parameters(), ...this.lm.parameters()];
+  }
+
+  /** Frees the parameters' memory. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+
+  /** The encoder's input for an ECG (prepared once per Ecg object). */
+  prepare(e: EcgInput): PreparedEcg {
+    if (isPrepared(e)) return e;
+    let p = this.prepared.get(e);
+    if (!p) this.prepared.set(e, (p = prepareEcg(e, this.config.encoder)));
+    return p;
+  }
+
+  /** LM tokens an ECG takes (what the chat template reserves for it). */
+  ecgTokens(e: EcgInput): number {
+    return ecgTokenCountForSamples(this.prepare(e).samples, this.config);
+  }
+
+  /** ECGs -> projected tokens [sum of counts, LM width], in order. */
+  encodeEcgs(ecgs: readonly PreparedEcg[]): Tensor {
+    return this.projector.forward(this.encoder.encode(ecgs).tokens);
+  }
+
+  /**
+   * The conversation as the model reads it: token ids (ECG blocks sized by the encoder's token
+   * counts), the loss mask, the placeholder spans and the prepared ECGs in block order.
+   */
+  renderConversation(messages: readonly AnyEcgMessage[], forGeneration = false): Rendered {
+    return this.render(messages, forGeneration);
+  }
+
+  private render(messages: readonly AnyEcgMessage[], forGeneration: boolean): Rendered {
+    const ecgs: PreparedEcg[] = [];
+    const chat: ChatMessage[] = messages.map((m) => {
+      const ps = (m.ecgs ?? []).map((e) => this.prepare(e));
+      ecgs.push(...ps);
+      return { role: m.role, content: m.content, ecgTokens: ps.map((p) => ecgTokenCountForSamples(p.samples, this.config)) }; // prettier-ignore
+    });
+    const enc = forGeneration ? promptForGeneration(this.tokenizer, chat) : encodeChat(this.tokenizer, chat);
+    return { ids: enc.ids, lossMask: enc.lossMask, spans: enc.ecgSpans, ecgs };
+  }
+
+  /**
+   * Input embeddings [B, T, width] for rendered conversations padded to T: token embeddings,
+   * with the ECG tokens `ecgTok` (all conversations' ECGs in order) at the placeholders.
+   */
+  private embed(rs: readonly Rendered[], T: number, ecgTok: Tensor | null): Tensor {
+    const ids = new Int32Array(rs.length * T);
+    rs.forEach((r, b) => ids.set(r.ids, b * T));
+    const text = this.lm.embedIds(ids);
+    if (!ecgTok) return text.view([rs.length, T, this.config.lm.width]);
+    const fromEcg = new Int32Array(rs.length * T).fill(-1);
+    let next = rs.length * T; // ECG rows follow the text rows in the concatenation
+    rs.forEach((r, b) => {
+      for (const s of r.spans) for (let i = 0; i < s.length; i++) fromEcg[b * T + s.start + i] = next++;
+    });
+    const plan = new RowPlanBuilder();
+    for (let i = 0; i < fromEcg.length; i++) {
+      plan.add(fromEcg[i]! >= 0 ? fromEcg[i]! : i);
+      plan.endRow();
+    }
+    return sparseRows(concat([text, ecgTok], 0), plan.build()).view([rs.length, T, this.config.lm.width]);
+  }
+
+  /**
+   * Mean cross-entropy of the assistant's tokens (their content and closing <|eot_id|>) over a
+   * batch of conversations: a scalar tensor to `backward` inside a `scope`.
+   */
+  loss(batch: readonly TrainExample[]): Tensor {
+    if (batch.length === 0) throw new RangeError("loss: empty batch");
+    const rs = batch.map((ex) => this.render(ex.messages, false));
+    const T = Math.max(...rs.map((r) => r.ids.length));
+    const allEcgs = rs.flatMap((r) => r.ecgs);
+    const ecgTok = allEcgs.length > 0 ? this.encodeEcgs(allEcgs) : null;
+    const h = this.lm.forward(this.embed(rs, T, ecgTok));
+    // logits only where there is a target: position t predicts token t + 1
+    const plan = new RowPlanBuilder();
+    const targets: number[] = [];
+    rs.forEach((r, b) => {
+      for (let t = 0; t + 1 < r.ids.length; t++)
+        if (r.lossMask[t + 1]) {
+          plan.add(b * T + t);
+          plan.endRow();
+          targets.push(r.ids[t + 1]!);
+        }
+    });
+    if (targets.length === 0) throw new RangeError("loss: no assistant token to learn in this batch");
+    return softmaxCrossEntropy(this.lm.logits(sparseRows(h, plan.build())), targets);
+  }
+
+  /** Projected tokens of one ECG, computed once per ECG object (kept as plain JS memory). */
+  private ecgTokensCached(e: EcgInput): Float32Array {
+    let v = this.projected.get(e);
+    if (!v) {
+      v = noGrad(() => scope(() => this.encodeEcgs([this.prepare(e)]).data.slice()));
+      this.projected.set(e, v);
+    }
+    return v;
+  }
+
+  /** The messages with the top-level ECGs attached to the first user message. */
+  private withEcgs(opts: ChatOptions): AnyEcgMessage[] {
+    const msgs = [...opts.messages];
+    if (opts.ecgs?.length) {
+      const i = msgs.findIndex((m) => m.role === "user");
+      if (i < 0) throw new RangeError("chat: ECGs given but no user message to attach them to");
+      msgs[i] = { ...msgs[i]!, ecgs: [...opts.ecgs, ...(msgs[i]!.ecgs ?? [])] };
+    }
+    return msgs;
+  }
+
+  /** Generates the assistant's next message. */
+  generate(opts: ChatOptions): GenerateResult {
+    const msgs = this.withEcgs(opts);
+    const r = this.render(msgs, true);
+    const ecgInputs = msgs.flatMap((m) => m.ecgs ?? []);
+    const maxTokens = opts.maxTokens ?? 256;
+    const stops = new Set(stopTokenIds(this.tokenizer));
+    const rng = new Rng(opts.seed ?? 1);
+    const decoder = this.tokenizer.streamDecoder({ skipSpecial: true });
+    const cache = this.lm.newCache();
+    const ids: number[] = [];
+    let text = "";
+    let finish: GenerateResult["finish"] = "length";
+    try {
+      let logits = noGrad(() =>
+        scope(() => {
+          const parts = ecgInputs.map((e) => this.ecgTokensCached(e));
+          const width = this.config.lm.width;
+          const ecgTok = parts.length ? tensor(concatF32(parts), [parts.reduce((a, p) => a + p.length, 0) / width, width]) : null; // prettier-ignore
+          const h = this.lm.forward(this.embed([r], r.ids.length, ecgTok), cache);
+          return this.lastLogits(h);
+        }),
+      );
+      while (ids.length < maxTokens) {
+        opts.onLogits?.(logits);
+        const id = sampleToken(logits, opts, rng);
+        if (stops.has(id)) {
+          finish = "stop";
+          break;
+        }
+        ids.push(id);
+        const piece = decoder.push(id);
+        text += piece;
+        if (piece) opts.onToken?.(piece);
+        if (ids.length === maxTokens || cache.length >= this.config.lm.maxPositions) break;
+        logits = noGrad(() =>
+          scope(() => this.lastLogits(this.lm.forward(this.lm.embedIds([id], [1, 1]), cache))),
+        );
+      }
+      const rest = decoder.flush();
+      text += rest;
+      if (rest) opts.onToken?.(rest);
+    } finally {
+      cache.dispose();
+    }
+    return { text, ids, promptTokens: r.ids.length, finish };
+  }
+
+  /** The assistant's answer (see `generate` for details). */
+  async chat(opts: ChatOptions): Promise<string> {
+    return this.generate(opts).text;
+  }
+
+  /** Logits of the last position of h [1, T, width], copied out. */
+  private lastLogits(h: Tensor): Float32Array {
+    const T = h.shape[1]!;
+    const W = this.config.lm.width;
+    const last = tensor(h.data.subarray((T - 1) * W, T * W), [1, W]);
+    return this.lm.logits(last).data.slice();
+  }
+
+  /**
+   * Next-token logits [T, vocab] for a conversation rendered as a prompt (tests and tools):
+   * the full recomputation that cached generation must reproduce.
+   */
+  promptLogits(opts: ChatOptions, extraIds: readonly number[] = []): Float32Array {
+    const msgs = this.withEcgs(opts);
+    const r = this.render(msgs, true);
+    const ids = Int32Array.from([...r.ids, ...extraIds]);
+    const full = { ...r, ids };
+    const ecgs = msgs.flatMap((m) => m.ecgs ?? []).map((e) => this.prepare(e));
+    return noGrad(() =>
+      scope(() => {
+        const ecgTok = ecgs.length ? this.encodeEcgs(ecgs) : null;
+        return this.lm.logits(this.lm.forward(this.embed([full], ids.length, ecgTok))).data.slice();
+      }),
+    );
+  }
+
+  /** Loads a checkpoint folder: anyECG's own, or a Hugging Face Llama folder as the backbone. */
+  static async load(dir: string, opts: LoadModelOptions = {}): Promise<AnyEcg> {
+    const cfgPath = join(dir, "config.json");
+    const json = readJson(cfgPath);
+    if (isHfConfig(json)) return AnyEcg.fromLlama(dir, opts);
+    const config = parseConfig(json, cfgPath);
+    const model = new AnyEcg(config, Tokenizer.load(join(dir, "tokenizer.json")));
+    try {
+      const w = openWeights(dir);
+      const adapters = new Set(model.lm.loraLayers().flatMap((l) => l.adapterParameters()));
+      try {
+        loadParameters(
+          w,
+          model.parameters().filter((p) => !adapters.has(p)),
+        );
+      } finally {
+        w.close();
+      }
+      if (adapters.size > 0 && existsSync(join(dir, "adapter_model.safetensors"))) {
+        const a = openWeights(dir, "adapter_model");
+        try {
+          loadParameters(a, [...adapters]);
+        } finally {
+          a.close();
+        }
+      }
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    if (opts.merge ?? true) model.lm.mergeLora();
+    return model;
+  }
+
+  /**
+   * A model whose language model is a Hugging Face Llama folder's (config.json, tokenizer.json,
+   * safetensors): anyECG's special tokens are added to its tokenizer where missing (the
+   * embedding grows, new rows start at the mean embedding); encoder and projector start fresh.
+   */
+  static async fromLlama(dir: string, opts: FromLlamaOptions = {}): Promise<AnyEcg> {
+    const cfgPath = join(dir, "config.json");
+    const lm = llamaConfigFromHf(readJson(cfgPath), cfgPath, opts.maxPositions);
+    const tokenizer = Tokenizer.load(join(dir, "tokenizer.json")).withSpecialTokens();
+    const d = shippingConfig(lm.vocabSize);
+    const config: AnyEcgConfig = {
+      encoder: { ...d.encoder, ...opts.encoder },
+      projectorWidth: opts.projectorWidth ?? d.projectorWidth,
+      lm: { ...lm, vocabSize: Math.max(lm.vocabSize, tokenizer.vocabSize) },
+      tokenBudget: opts.tokenBudget ?? d.tokenBudget,
+      lora: opts.lora ?? d.lora,
+    };
+    const model = new AnyEcg(config, tokenizer, opts.seed ?? 1);
+    try {
+      const w = openWeights(dir);
+      try {
+        const lmParams = new Set(model.lm.parameters());
+        const adapters = new Set(model.lm.loraLayers().flatMap((l) => l.adapterParameters()));
+        const wanted = model.parameters().filter((p) => lmParams.has(p) && !adapters.has(p));
+        loadParameters(w, wanted, { growable: new Set(["model.embed_tokens.weight", "lm_head.weight"]) });
+      } finally {
+        w.close();
+      }
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    if (opts.merge ?? true) model.lm.mergeLora();
+    return model;
+  }
+
+  /**
+   * Writes the checkpoint folder (created if needed): config.json, tokenizer.json,
+   * model.safetensors and, with LoRA, adapter_model.safetensors (unmerged weights, so training
+   * can resume; merged adapters are taken out for the write and put back).
+   */
+  save(dir: string, opts: SaveOptions = {}): void {
+    ensureDir(dir);
+    const lora = this.lm.loraLayers();
+    const merged = lora.filter((l) => l.merged);
+    for (const l of merged) l.unmerge();
+    try {
+      const adapters = new Set(lora.flatMap((l) => l.adapterParameters()));
+      const meta = { format: "pt", producer: "anyecg" };
+      writeParameters(join(dir, "model.safetensors"), this.parameters().filter((p) => !adapters.has(p)), opts.dtype, meta); // prettier-ignore
+      if (adapters.size > 0)
+        writeParameters(join(dir, "adapter_model.safetensors"), [...adapters], opts.dtype, meta);
+      writeJson(join(dir, "config.json"), this.config);
+      this.tokenizer.save(join(dir, "tokenizer.json"));
+    } finally {
+      for (const l of merged) l.merge();
+    }
+  }
+
+  /** Threads the compute engine uses (it starts with all cores, or ANYECG_THREADS). */
+  static setThreads(n: number): void {
+    engine().setThreads(n);
+  }
+}
+
+function concatF32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,239 @@
+/**
+ * Checkpoint folders.
+ *
+ * anyECG's own folder: `config.json` (AnyEcgConfig), `tokenizer.json` (Hugging Face format),
+ * `model.safetensors` (every base parameter: "encoder.*", "projector.*" and the language model
+ * under Hugging Face's Llama names), and, when LoRA adapters exist, `adapter_model.safetensors`
+ * (PEFT names: "...q_proj.lora_A.weight"). F16/BF16 storage is an option for shipping.
+ *
+ * A Hugging Face Llama folder (`config.json` with model_type "llama", `tokenizer.json`,
+ * `model.safetensors` or shards listed in `model.safetensors.index.json`) loads as the backbone:
+ * its tensors already have our names and layouts (Linear weights [out, in]; RoPE in the
+ * rotate-half layout, which the engine uses), so nothing is permuted.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { EcgInputError } from "../ecg/errors.js";
+import type { Parameter } from "../tensor/index.js";
+import {
+  openSafetensors,
+  writeSafetensors,
+  type SafetensorsInput,
+  type SafetensorsReader,
+  type SafetensorsWriteDtype,
+} from "../nn/safetensors.js";
+import type { LlamaConfig } from "./config.js";
+
+/** Reads a JSON file; missing or malformed files are EcgInputError naming the file. */
+export function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new EcgInputError(
+      path,
+      `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new EcgInputError(path, `not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Writes JSON through a temporary file (never a half-written config). */
+export function writeJson(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  renameSync(tmp, path);
+}
+
+/** Writes parameters (by their names) as safetensors. */
+export function writeParameters(
+  path: string,
+  params: readonly Parameter[],
+  dtype: SafetensorsWriteDtype = "F32",
+  metadata?: Record<string, string>,
+): void {
+  const tensors: Record<string, SafetensorsInput> = {};
+  for (const p of params) {
+    if (tensors[p.name]) throw new Error(`checkpoint: two parameters named ${p.name}`);
+    tensors[p.name] = { shape: [...p.shape], data: p.data.slice(), dtype };
+  }
+  writeSafetensors(path, tensors, metadata);
+}
+
+/** Tensors of a checkpoint, possibly sharded: name -> reader holding it. */
+export interface WeightSource {
+  file: string;
+  names: string[];
+  read(name: string): { shape: number[]; data: Float32Array };
+  has(name: string): boolean;
+  close(): void;
+}
+
+/** Opens `model.safetensors`, or the shards of `model.safetensors.index.json`, in `dir`. */
+export function openWeights(dir: string, base = "model"): WeightSource {
+  const single = join(dir, `${base}.safetensors`);
+  const index = join(dir, `${base}.safetensors.index.json`);
+  if (existsSync(single)) return fromReaders(single, [openSafetensors(single)]);
+  if (!existsSync(index))
+    throw new EcgInputError(dir, `neither ${base}.safetensors nor ${base}.safetensors.index.json`);
+  const map = (readJson(index) as { weight_map?: Record<string, string> }).weight_map;
+  if (!map || typeof map !== "object") throw new EcgInputError(index, "no weight_map");
+  const shards = [...new Set(Object.values(map))];
+  for (const s of shards)
+    if (typeof s !== "string" || s.includes("/") || s.includes("\\"))
+      throw new EcgInputError(index, `bad shard name ${JSON.stringify(s)}`);
+  return fromReaders(
+    index,
+    shards.map((s) => openSafetensors(join(dir, s))),
+  );
+}
+
+function fromReaders(file: string, readers: SafetensorsReader[]): WeightSource {
+  const owner = new Map<string, SafetensorsReader>();
+  for (const r of readers) for (const n of r.names) owner.set(n, r);
+  return {
+    file,
+    names: [...owner.keys()],
+    has: (n) => owner.has(n),
+    read(n) {
+      const r = owner.get(n);
+      if (!r) throw new EcgInputError(file, `no tensor named "${n}"`);
+      return r.read(n);
+    },
+    close: () => readers.forEach((r) => r.close()),
+  };
+}
+
+export interface LoadOptions {
+  /** Parameters that may be absent from the file (they keep their initial values). */
+  optional?: (name: string) => boolean;
+  /** Embedding-like tables whose file version may have fewer rows (a grown vocabulary). */
+  growable?: ReadonlySet<string>;
+}
+
+/**
+ * Copies tensors into parameters of the same names; shapes must match (except growable tables:
+ * new rows are set to the mean of the loaded ones, the usual start for added tokens).
+ */
+export function loadParameters(
+  src: WeightSource,
+  params: readonly Parameter[],
+  opts: LoadOptions = {},
+): void {
+  for (const p of params) {
+    if (!src.has(p.name)) {
+      if (opts.optional?.(p.name)) continue;
+      throw new EcgInputError(src.file, `missing tensor "${p.name}"`);
+    }
+    const t = src.read(p.name);
+    const same = t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
+    const grown =
+      opts.growable?.has(p.name) &&
+      t.shape.length === 2 &&
+      t.shape[1] === p.shape[1] &&
+      t.shape[0]! <= p.shape[0]!;
+    if (!same && !grown)
+      throw new EcgInputError(src.file, `tensor "${p.name}" is [${t.shape}], the model needs [${p.shape}]`);
+    const d = p.data;
+    d.set(t.data);
+    if (!same) fillMeanRows(d, t.shape[0]!, p.shape[0]!, p.shape[1]!);
+  }
+}
+
+function fillMeanRows(d: Float32Array, have: number, rows: number, width: number): void {
+  const mean = new Float64Array(width);
+  for (let r = 0; r < have; r++) for (let j = 0; j < width; j++) mean[j]! += d[r * width + j]! / have;
+  for (let r = have; r < rows; r++) for (let j = 0; j < width; j++) d[r * width + j] = mean[j]!;
+}
+
+/** The fields of a Hugging Face LlamaConfig that we use. */
+interface HfLlamaConfig {
+  model_type?: string;
+  hidden_size?: number;
+  intermediate_size?: number;
+  num_hidden_layers?: number;
+  num_attention_heads?: number;
+  num_key_value_heads?: number;
+  rms_norm_eps?: number;
+  rope_theta?: number;
+  rope_scaling?: unknown;
+  vocab_size?: number;
+  max_position_embeddings?: number;
+  tie_word_embeddings?: boolean;
+  head_dim?: number;
+  attention_bias?: boolean;
+  mlp_bias?: boolean;
+}
+
+/** True when a parsed config.json is a Hugging Face model config rather than anyECG's. */
+export function isHfConfig(json: unknown): boolean {
+  return !!json && typeof json === "object" && "model_type" in json;
+}
+
+/** Our LlamaConfig from a Hugging Face Llama config.json. */
+export function llamaConfigFromHf(json: unknown, file: string, maxPositions?: number): LlamaConfig {
+  const h = json as HfLlamaConfig;
+  if (h.model_type !== "llama")
+    throw new EcgInputError(
+      file,
+      `model_type ${JSON.stringify(h.model_type)} is not supported (only "llama")`,
+    );
+  const need = (k: keyof HfLlamaConfig): number => {
+    const v = h[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+      throw new EcgInputError(file, `${k} must be a positive integer, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (h.rope_scaling != null)
+    throw new EcgInputError(
+      file,
+      "rope_scaling is not supported by the engine's RoPE (plain rope_theta only)",
+    );
+  if (h.attention_bias || h.mlp_bias)
+    throw new EcgInputError(file, "attention_bias/mlp_bias are not supported");
+  const width = need("hidden_size");
+  const heads = need("num_attention_heads");
+  if (h.head_dim !== undefined && h.head_dim * heads !== width)
+    throw new EcgInputError(file, "head_dim * num_attention_heads must equal hidden_size");
+  return {
+    vocabSize: need("vocab_size"),
+    width,
+    layers: need("num_hidden_layers"),
+    heads,
+    kvHeads: h.num_key_value_heads ?? heads,
+    ffnWidth: need("intermediate_size"),
+    ropeTheta: h.rope_theta ?? 10000,
+    maxPositions: maxPositions ?? h.max_position_embeddings ?? 2048,
+    normEps: h.rms_norm_eps ?? 1e-6,
+    tieEmbeddings: h.tie_word_embeddings ?? false,
+  };
+}
+
+/** A Hugging Face config.json for our language model (to export the backbone). */
+export function hfConfigFromLlama(c: LlamaConfig): Record<string, unknown> {
+  return {
+    architectures: ["LlamaForCausalLM"],
+    model_type: "llama",
+    hidden_size: c.width,
+    intermediate_size: c.ffnWidth,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_key_value_heads: c.kvHeads,
+    hidden_act: "silu",
+    rms_norm_eps: c.normEps,
+    rope_theta: c.ropeTheta,
+    rope_scaling: null,
+    vocab_size: c.vocabSize,
+    max_position_embeddings: c.maxPositions,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: "float32",
+  };
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it, afterAll } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readEcg } from "../../src/ecg/read.js";
+import type { Ecg } from "../../src/ecg/record.js";
+import { Rng } from "../../src/tensor/index.js";
+import { AnyEcg, Tokenizer, tinyConfig, hfConfigFromLlama } from "../../src/model/index.js";
+import { writeJson, writeParameters } from "../../src/model/checkpoint.js";
+import { samplesDir } from "../data.js";
+
+const mitdb = await readEcg(join(samplesDir, "mitdb-119-excerpt.hea"));
+const ptbxl = await readEcg(join(samplesDir, "ptbxl-00001_lr.hea"));
+
+function tiled(ecg: Ecg, seconds: number): Ecg {
+  const n = Math.round(seconds * ecg.fs);
+  const signals = ecg.signals.map((s) => Float32Array.from({ length: n }, (_, i) => s[i % s.length]!));
+  return { ...ecg, signals, annotations: [] };
+}
+
+const tok = Tokenizer.train(
+  [
+    "What does this ECG show? Report: Premature ventricular contraction. Report: Sinus rhythm, Normal ECG",
+    "Which ECG shows premature beats? The first ECG. The second ECG. ECG 1: ECG 2:",
+  ],
+  256 + 9 + 40,
+);
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "anyecg-model-"));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Gives every LoRA B matrix random values, so adapters change the output. */
+function randomizeLora(m: AnyEcg, seed: number): void {
+  const rng = new Rng(seed);
+  for (const l of m.lm.loraLayers()) {
+    const d = l.b!.data;
+    for (let i = 0; i < d.length; i++) d[i] = rng.normal() * 0.05;
+  }
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe("AnyEcg", () => {
+  const model = new AnyEcg(tinyConfig(tok.vocabSize), tok, 7);
+  randomizeLora(model, 1);
+  const question = { role: "user" as const, content: "What does this ECG show?" };
+
+  it("generates with a KV cache exactly what step-by-step full recomputation gives", () => {
+    const opts = { ecgs: [ptbxl, mitdb], messages: [question], maxTokens: 6 };
+    const stepLogits: Float32Array[] = [];
+    const out = model.generate({ ...opts, onLogits: (l) => stepLogits.push(l.slice()) });
+    expect(out.ids.length).toBeGreaterThan(2);
+    const V = tok.vocabSize;
+    out.ids.forEach((id, k) => {
+      const full = model.promptLogits(opts, out.ids.slice(0, k));
+      const last = full.subarray(full.length - V);
+      expect(maxDiff(stepLogits[k]!, last)).toBeLessThan(1e-3);
+      let best = 0;
+      for (let i = 1; i < V; i++) if (last[i]! > last[best]!) best = i;
+      expect(id).toBe(best);
+    });
+    // greedy is deterministic, and the text is the decoded ids
+    expect(model.generate(opts).ids).toEqual(out.ids);
+    expect(out.text).toBe(tok.decode(out.ids, { skipSpecial: true }));
+  });
+
+  it("gives two ECGs in one message distinct, ordered blocks", () => {
+    const long = tiled(mitdb, 47);
+    const r = model.renderConversation([{ ...question, ecgs: [ptbxl, long] }], true);
+    expect(r.spans.map((s) => s.length)).toEqual([21, 48]);
+    expect(r.spans[0]!.start + 21).toBeLessThan(r.spans[1]!.start);
+    const text = tok.decode(r.ids);
+    expect(text).toContain(`ECG 1: <|ecg_start|>${"<|ecg|>".repeat(21)}<|ecg_end|>\nECG 2: <|ecg_start|>`);
+    // the ECGs' tokens, not just their count, reach the model: swapping them changes the logits
+    const a = model.promptLogits({ messages: [{ ...question, ecgs: [ptbxl, mitdb] }] });
+    const b = model.promptLogits({ messages: [{ ...question, ecgs: [mitdb, ptbxl] }] });
+    expect(maxDiff(a, b)).toBeGreaterThan(1e-3);
+  });
+
+  it("saves and loads its checkpoint folder (F32 exactly, BF16 closely), LoRA adapters included", async () => {
+    const opts = { ecgs: [mitdb], messages: [question] };
+    const ref = model.promptLogits(opts);
+    const dir = tempDir();
+    model.save(dir);
+    const loaded = await AnyEcg.load(dir);
+    expect(loaded.lm.loraLayers().every((l) => l.merged)).toBe(true);
+    expect(maxDiff(loaded.promptLogits(opts), ref)).toBeLessThan(1e-4);
+    loaded.dispose();
+    const half = tempDir();
+    model.save(half, { dtype: "BF16" });
+    const small = await AnyEcg.load(half);
+    expect(maxDiff(small.promptLogits(opts), ref)).toBeLessThan(0.1);
+    small.dispose();
+  });
+
+  it("loads a Hugging Face-named Llama folder (sharded) as the backbone with the same logits", async () => {
+    const native = new AnyEcg(tinyConfig(tok.vocabSize), tok, 11);
+    randomizeLora(native, 2);
+    native.lm.mergeLora(); // the exported backbone carries the merged adapters
+    const dir = tempDir();
+    writeJson(join(dir, "config.json"), hfConfigFromLlama(native.config.lm));
+    tok.save(join(dir, "tokenizer.json"));
+    const adapters = new Set(native.lm.loraLayers().flatMap((l) => l.adapterParameters()));
+    const lmParams = native.lm.parameters().filter((p) => !adapters.has(p));
+    const half = Math.floor(lmParams.length / 2);
+    writeParameters(join(dir, "model-00001-of-00002.safetensors"), lmParams.slice(0, half));
+    writeParameters(join(dir, "model-00002-of-00002.safetensors"), lmParams.slice(half));
+    const map: Record<string, string> = {};
+    lmParams.forEach((p, i) => (map[p.name] = `model-0000${i < half ? 1 : 2}-of-00002.safetensors`));
+    writeJson(join(dir, "model.safetensors.index.json"), { metadata: {}, weight_map: map });
+    const hf = await AnyEcg.load(dir);
+    expect(hf.config.lm).toEqual(native.config.lm);
+    const textOnly = { messages: [question] };
+    expect(maxDiff(hf.promptLogits(textOnly), native.promptLogits(textOnly))).toBeLessThan(1e-4);
+    hf.dispose();
+    native.dispose();
+  });
+});
