@@ -73,6 +73,8 @@ export interface ChatOptions extends SamplingOptions {
   messages: readonly AnyEcgMessage[];
   /** Most tokens to generate (default 256). */
   maxTokens?: number;
+  /** Stop tokens are ignored until this many tokens are generated (default 0; benchmarks). */
+  minTokens?: number;
   /** Seed of the sampler (temperature > 0). */
   seed?: number;
   /** Called with each piece of decoded text as it is generated (streaming). */
@@ -287,6 +289,10 @@ export class AnyEcg {
         }),
       );
       while (ids.length < maxTokens) {
+        // ids the tokenizer cannot decode (a model vocabulary padded past it), and stop tokens
+        // before minTokens, are never chosen
+        logits.fill(-Infinity, this.tokenizer.vocabSize);
+        if (ids.length < (opts.minTokens ?? 0)) for (const s of stops) logits[s] = -Infinity;
         opts.onLogits?.(logits);
         const id = sampleToken(logits, opts, rng);
         if (stops.has(id)) {
