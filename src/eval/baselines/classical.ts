@@ -33,6 +33,7 @@ import { wfdbRecordInfo } from "../../ecg/wfdb/index.js";
 import type { EvalExample } from "../examples.js";
 import { readSampleWindow, type PredictInput, type Prediction, type Predictor } from "../predictors.js";
 import type { ClassicalModel } from "./classical-model.js";
+import { findingName } from "./findings.js";
 
 /** What the pipeline looks for, per finding name (lowercase). */
 type Target =
@@ -60,7 +61,7 @@ export const CLASSICAL_FINDINGS: readonly string[] = Object.keys(TARGETS);
 
 /** The pipeline's target for a finding name, or null when it falls back to the constant answer. */
 export function classicalTarget(abnormalType: string | undefined): Target | null {
-  return abnormalType ? (TARGETS[abnormalType.trim().toLowerCase()] ?? null) : null;
+  return abnormalType ? (TARGETS[findingName(abnormalType).trim().toLowerCase()] ?? null) : null;
 }
 
 /** The window with its context: the ECG read, and the window's position in it (samples). */
@@ -129,6 +130,6 @@ export class ClassicalPredictor implements Predictor {
     }
     const { ecg, window } = await readWithContext(input.paths[0]!, e);
     const intervals = classicalIntervals(this.model, ecg, window, target);
-    return { answer: formatLocalizationAnswer(e.abnormalType!, intervals) };
+    return { answer: formatLocalizationAnswer(findingName(e.abnormalType!), intervals) };
   }
 }

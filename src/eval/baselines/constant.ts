@@ -11,6 +11,7 @@
  * answers `Report: Sinus rhythm` for reports and `no` otherwise.
  */
 import type { EvalExample } from "../examples.js";
+import { findingName } from "./findings.js";
 import type { PredictInput, Prediction, Predictor } from "../predictors.js";
 
 const LOCALIZATION = new Set(["location", "location_long"]);
@@ -72,7 +73,7 @@ export function fitConstant(train: readonly EvalExample[]): ConstantTable {
 
 /** The constant answer to one example. */
 export function constantAnswer(table: ConstantTable, e: EvalExample): string {
-  if (LOCALIZATION.has(e.task)) return `No ${e.abnormalType ?? "abnormality"} Found`;
+  if (LOCALIZATION.has(e.task)) return `No ${findingName(e.abnormalType ?? "abnormality")} Found`;
   for (const k of constantKeys(e)) {
     const a = table.majority[k];
     if (a !== undefined) return a;
