@@ -1,0 +1,86 @@
+/**
+ * What the server needs from a model: one call that answers a conversation about some ECGs,
+ * streaming text pieces as they are generated. The real model (src/model) and the tests'
+ * deterministic backends both fit behind it, so the HTTP layer never depends on a checkpoint.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Ecg } from "../ecg/record.js";
+
+export type ChatRole = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export interface ChatRequest {
+  /** The ECGs of the conversation, in the order the user gave them ("ECG 1", "ECG 2" ...). */
+  ecgs: Ecg[];
+  messages: ChatMessage[];
+  /** Called with each new piece of the answer, in order; their concatenation is the answer. */
+  onToken?: (text: string) => void;
+  /** Aborted when the client goes away or the request's time is up: stop generating. */
+  signal?: AbortSignal;
+  maxTokens?: number;
+}
+
+export interface ChatBackend {
+  /** Shown by /health and as the OpenAI `model` field. */
+  readonly name: string;
+  /** The whole answer (also streamed through `onToken`). */
+  chat(req: ChatRequest): Promise<string>;
+}
+
+/** Either a backend, or why there is none (answered as 503 "no model loaded: <reason>"). */
+export type BackendState = { backend: ChatBackend } | { backend: null; reason: string };
+
+/** What we use of src/model: `AnyEcg.load(dir)` and `model.chat(...)`. */
+interface ModelModule {
+  AnyEcg: {
+    load(dir: string): Promise<{
+      chat(opts: {
+        ecgs: Ecg[];
+        messages: ChatMessage[];
+        onToken?: (text: string) => void;
+        maxTokens?: number;
+        signal?: AbortSignal;
+      }): Promise<string>;
+    }>;
+  };
+}
+
+/**
+ * Loads the model in `dir` as a backend. A missing directory or a model that fails to load is
+ * not fatal: the server still views and stores ECGs, and chat answers 503 with the reason.
+ */
+export async function loadModelBackend(dir: string): Promise<BackendState> {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) {
+    return { backend: null, reason: `${abs} not found (train a model or pass --model <dir>)` };
+  }
+  try {
+    // The specifier is a variable so this module does not need src/model at compile time.
+    const spec = "../model/index.js";
+    const mod = (await import(spec)) as ModelModule;
+    const model = await mod.AnyEcg.load(abs);
+    return {
+      backend: {
+        name: `anyecg (${abs})`,
+        chat: (req) =>
+          model.chat({
+            ecgs: req.ecgs,
+            messages: req.messages,
+            onToken: req.onToken,
+            maxTokens: req.maxTokens,
+            signal: req.signal,
+          }),
+      },
+    };
+  } catch (err) {
+    return {
+      backend: null,
+      reason: `cannot load ${abs}: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+}
