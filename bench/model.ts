@@ -4,14 +4,15 @@
  * layers, GQA 4/2 heads, vocabulary 4096), with random weights (speed does not depend on them):
  * encoder windows per second (12-lead and 2-lead 10-s windows), prompt tokens per second,
  * generated tokens per second, and the time to answer one question (32 generated tokens) about
- * a 10-s 12-lead ECG and about a 30-min 2-lead recording, encoder included.
+ * a 10-s 12-lead ECG and about a 30-min 2-lead recording, encoder included; and one training
+ * step's forward and backward pass on a batch of four 10-s 12-lead report conversations.
  * Targets on the 2-core machine: under 1 s and under 30 s.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readEcg } from "../src/ecg/read.js";
 import type { Ecg } from "../src/ecg/record.js";
-import { engine, noGrad, randn, scope, Rng } from "../src/tensor/index.js";
+import { backward, engine, noGrad, randn, scope, Rng } from "../src/tensor/index.js";
 import { countParameters } from "../src/nn/params.js";
 import { AnyEcg, Tokenizer, shippingConfig, prepareEcg } from "../src/model/index.js";
 import type { BenchOptions } from "./run.js";
@@ -81,6 +82,18 @@ export default async function run(opts: BenchOptions): Promise<Record<string, un
   const short = await answer(ptbxl);
   const long = await answer(tiled(mitdb, 1800));
 
+  // one training step's forward and backward: 4 conversations, each a 10-s 12-lead ECG, a
+  // question and a ~40-token report (the stage-1 shape)
+  const reportText =
+    "Report: Sinus rhythm, Left ventricular hypertrophy, Premature ventricular contraction, Non-specific ST-T changes in the lateral leads.";
+  const batch = [0, 1, 2, 3].map(() => ({
+    messages: [
+      { role: "user" as const, content: "Write the report of this ECG.", ecgs: [{ ...ptbxl }] },
+      { role: "assistant" as const, content: reportText },
+    ],
+  }));
+  const trainStep = await timeIt(() => scope(() => backward(model.loss(batch))), 2);
+
   const result = {
     threads,
     config,
@@ -97,6 +110,7 @@ export default async function run(opts: BenchOptions): Promise<Record<string, un
     answer10s12LeadPromptTokens: short.prompt,
     answer30min2LeadSeconds: long.best,
     answer30min2LeadPromptTokens: long.prompt,
+    trainStepSeconds4x10s12Lead: trainStep.best,
   };
   printTable(
     ["measure", "value", "target"],
@@ -109,6 +123,7 @@ export default async function run(opts: BenchOptions): Promise<Record<string, un
       ["generated tokens/s (KV cache)", result.generatedTokensPerSecond, ""],
       [`answer, 10-s 12-lead ECG (s, ${short.prompt} prompt tokens + 32)`, short.best, "< 1"],
       [`answer, 30-min 2-lead ECG (s, ${long.prompt} prompt tokens + 32)`, long.best, "< 30"],
+      ["train step fwd+bwd, 4 x (10-s 12-lead ECG + report) (s)", trainStep.best, ""],
     ],
   );
   model.dispose();
