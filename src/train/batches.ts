@@ -15,6 +15,8 @@ export interface BatchPlanOptions {
   seed: number;
   /** Batches per sorting pool (default 32): larger pools pad less but mix less. */
   poolBatches?: number;
+  /** Leave out the epoch's last, smaller batch (contrastive losses need full batches). */
+  dropLast?: boolean;
 }
 
 /** The batches (lists of example indices) of one epoch. */
@@ -29,6 +31,7 @@ export function planEpoch(lengths: readonly number[], epoch: number, opts: Batch
     const part = order.slice(p, p + pool).sort((a, b) => lengths[a]! - lengths[b]!);
     for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, b + batchSize));
   }
+  if (opts.dropLast && batches.length && batches[batches.length - 1]!.length < batchSize) batches.pop();
   return Rng.for(opts.seed, "batches", epoch).shuffle(batches);
 }
 
@@ -53,12 +56,14 @@ export class BatchStream {
     private readonly lengths: readonly number[],
     private readonly opts: BatchPlanOptions,
   ) {
-    if (lengths.length === 0) throw new RangeError("no examples to make batches of");
+    if (lengths.length === 0 || (opts.dropLast && lengths.length < opts.batchSize))
+      throw new RangeError(`${lengths.length} examples: too few to make batches of ${opts.batchSize}`);
   }
 
   /** Batches per epoch. */
   get perEpoch(): number {
-    return Math.ceil(this.lengths.length / this.opts.batchSize);
+    const n = this.lengths.length / this.opts.batchSize;
+    return this.opts.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
   /** Where micro-batch i sits: its epoch and index in that epoch. */

@@ -1,0 +1,163 @@
+/**
+ * A training stage's configuration: one JSON file per stage under `configs/<model>/`, read by
+ * `anyecg train <config>`. Paths in the file are relative to the working directory (the
+ * repository root), so the same files work from a fresh clone; `--data`, `--dataset` and `--out`
+ * override them on the command line.
+ *
+ * Kinds of stage (see stages.ts):
+ * - "tokenizer": stage 0a, byte-level BPE trained on the dataset's text -> `<out>/tokenizer.json`;
+ * - "text": stage 0b, the language model on the questions and answers alone (no ECG);
+ * - "contrastive": stage 0c, the ECG encoder against report/label text with the sigmoid loss;
+ * - "multimodal": stages 1-3, the chat loss on (ECG, question, answer) examples.
+ */
+import { readFileSync } from "node:fs";
+import type { TaskName } from "../data/example.js";
+import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
+
+export type StageKind = "tokenizer" | "text" | "contrastive" | "multimodal";
+
+/** Parts of the model a stage trains; everything else is frozen. */
+export type TrainablePart = "encoder" | "projector" | "lm" | "lora";
+
+export interface StageConfig {
+  /** Run name: the run folder defaults to `runs/<name>`. */
+  name: string;
+  kind: StageKind;
+  /** Run folder (state, log.jsonl, loss.svg, and the best model in `<out>/model`). */
+  out: string;
+  /** Folder with the dataset builder's train.jsonl and valid.jsonl. */
+  dataset: string;
+  /** Folder the examples' `ecg_path`s are relative to (the source databases). */
+  data: string;
+  /** Start from this checkpoint folder (the previous stage's `<out>/model`). */
+  init?: string;
+  /** Fresh model: a model config JSON file (AnyEcgConfig) and the tokenizer to use. */
+  model?: string;
+  tokenizer?: string;
+  /** Tokenizer stage: total vocabulary size. */
+  vocabSize?: number;
+  /** Curriculum stage whose examples are trained on (0: every stage's). */
+  stage: number;
+  /** Only these tasks of the stage (default: all). */
+  tasks?: TaskName[];
+  /** Fraction (0-1) of the earlier stages' training examples mixed in (replay). */
+  replay: number;
+  trainable: TrainablePart[];
+  /** Optimizer steps; each takes `accumulation` micro-batches of `batchSize` examples. */
+  steps: number;
+  batchSize: number;
+  accumulation: number;
+  lr: number;
+  /** Final learning rate of the cosine schedule (default lr / 10). */
+  minLr?: number;
+  warmup: number;
+  weightDecay: number;
+  /** Global gradient-norm clip (0: none). */
+  clip: number;
+  /** Validation every N steps on the first `evalExamples` validation examples. */
+  evalEvery: number;
+  evalExamples: number;
+  /** Resumable state every N steps (and on interruption). */
+  saveEvery: number;
+  seed: number;
+  /** Examples whose estimated length exceeds this many tokens are left out. */
+  maxTokens?: number;
+  /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
+  export?: { dir: string; dtype?: SafetensorsWriteDtype };
+}
+
+const KINDS: StageKind[] = ["tokenizer", "text", "contrastive", "multimodal"];
+const PARTS: TrainablePart[] = ["encoder", "projector", "lm", "lora"];
+const TASKS: TaskName[] = ["report", "location", "location_long", "ecgqa", "multi"];
+
+const DEFAULTS = {
+  dataset: "runs/dataset",
+  data: "../shared/data",
+  stage: 0,
+  replay: 0,
+  trainable: [] as TrainablePart[],
+  steps: 100,
+  batchSize: 8,
+  accumulation: 1,
+  lr: 1e-3,
+  warmup: 10,
+  weightDecay: 0.01,
+  clip: 1,
+  evalEvery: 100,
+  evalExamples: 64,
+  saveEvery: 50,
+  seed: 1,
+};
+
+export interface ConfigOverrides {
+  data?: string;
+  dataset?: string;
+  out?: string;
+  /**
+   * Folder standing for `runs/` in every path of the config (out, init, tokenizer, dataset,
+   * export): a whole curriculum can run elsewhere (tests, a bigger disk) with unchanged files.
+   */
+  runs?: string;
+}
+
+function rebase(path: string, runs: string | undefined): string {
+  return runs && /^runs[\\/]/.test(path) ? `${runs}/${path.slice(5)}` : path;
+}
+
+/** Reads and checks a stage config file; errors name the file and the field. */
+export function loadStageConfig(file: string, overrides: ConfigOverrides = {}): StageConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new RangeError(`${file}: ${(e as Error).message}`);
+  }
+  return parseStageConfig(json, file, overrides);
+}
+
+/** Fills defaults and checks every field of a parsed config object. */
+export function parseStageConfig(json: unknown, file: string, overrides: ConfigOverrides = {}): StageConfig {
+  const fail = (msg: string): never => {
+    throw new RangeError(`${file}: ${msg}`);
+  };
+  if (!json || typeof json !== "object" || Array.isArray(json)) fail("not a JSON object");
+  const o = json as Partial<StageConfig>;
+  if (typeof o.name !== "string" || !/^[\w.-]+$/.test(o.name))
+    fail("name must be a word (letters, digits, . - _)");
+  if (!KINDS.includes(o.kind as StageKind)) fail(`kind must be one of ${KINDS.join(", ")}`);
+  const c: StageConfig = { ...DEFAULTS, out: `runs/${o.name}`, ...o } as StageConfig;
+  const r = overrides.runs;
+  c.out = rebase(c.out, r);
+  c.dataset = rebase(c.dataset, r);
+  if (c.init) c.init = rebase(c.init, r);
+  if (c.tokenizer) c.tokenizer = rebase(c.tokenizer, r);
+  if (c.export) c.export = { ...c.export, dir: rebase(c.export.dir, r) };
+  if (overrides.data) c.data = overrides.data;
+  if (overrides.dataset) c.dataset = overrides.dataset;
+  if (overrides.out) c.out = overrides.out;
+  const posInt = (k: keyof StageConfig): void => {
+    const v = c[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) fail(`${k} must be a positive integer`);
+  };
+  for (const k of ["steps", "batchSize", "accumulation", "evalEvery", "evalExamples", "saveEvery"] as const)
+    posInt(k);
+  if (!Number.isInteger(c.seed)) fail("seed must be an integer");
+  if (!Number.isInteger(c.stage) || c.stage < 0 || c.stage > 3) fail("stage must be 0, 1, 2 or 3");
+  if (!(c.lr > 0)) fail("lr must be > 0");
+  if (c.minLr !== undefined && !(c.minLr >= 0 && c.minLr <= c.lr)) fail("minLr must be in [0, lr]");
+  if (!(c.replay >= 0 && c.replay <= 1)) fail("replay must be a fraction in [0, 1]");
+  if (!Number.isInteger(c.warmup) || c.warmup < 0) fail("warmup must be an integer >= 0");
+  if (!(c.weightDecay >= 0)) fail("weightDecay must be >= 0");
+  if (!(c.clip >= 0)) fail("clip must be >= 0");
+  if (!Array.isArray(c.trainable) || c.trainable.some((p) => !PARTS.includes(p)))
+    fail(`trainable must list parts among ${PARTS.join(", ")}`);
+  if (c.tasks && (!Array.isArray(c.tasks) || c.tasks.some((t) => !TASKS.includes(t))))
+    fail(`tasks must list tasks among ${TASKS.join(", ")}`);
+  if (c.kind === "tokenizer" && !(Number.isInteger(c.vocabSize) && c.vocabSize! > 256))
+    fail("a tokenizer stage needs vocabSize (an integer > 256)");
+  if (c.kind !== "tokenizer" && !c.init && !(c.model && c.tokenizer))
+    fail("needs init (a checkpoint folder) or both model and tokenizer");
+  if (c.kind !== "tokenizer" && c.trainable.length === 0) fail("trainable lists nothing to train");
+  if (c.maxTokens !== undefined) posInt("maxTokens");
+  return c;
+}

@@ -1,0 +1,304 @@
+/**
+ * Runs one stage of the curriculum from its config (config.ts): the tokenizer (0a), text
+ * pretraining (0b), contrastive encoder pretraining (0c) and the multimodal stages 1-3.
+ *
+ * Reproducing `models/anyecg-small/` (from the repository root, with ../shared/data present):
+ *
+ *   npx anyecg dataset build --data ../shared/data --out runs/dataset
+ *   npx anyecg train configs/anyecg-small/stage0-tokenizer.json
+ *   npx anyecg train configs/anyecg-small/stage0-text.json
+ *   npx anyecg train configs/anyecg-small/stage0-encoder.json
+ *   npx anyecg train configs/anyecg-small/stage1.json
+ *   npx anyecg train configs/anyecg-small/stage2.json
+ *   npx anyecg train configs/anyecg-small/stage3.json    # exports models/anyecg-small (F16)
+ *
+ * Each stage starts from the previous stage's best model (`runs/<name>/model`); any command
+ * interrupted (Ctrl-C, SIGTERM, a closed session) continues with `--resume` and ends with the
+ * same weights as an uninterrupted run. Wall time: see configs/anyecg-small/README.md (measured
+ * steps/s per stage on the 2-core machine).
+ *
+ * Every stage writes `runs/<name>/result.json` (steps/s, tokens/s, wall time, best validation
+ * loss, examples used) next to `log.jsonl` and `loss.svg`.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Example } from "../data/example.js";
+import { Progress, type ProgressSink } from "../data/progress.js";
+import { hashString, Rng } from "../data/rng.js";
+import { AnyEcg, type TrainExample } from "../model/anyecg.js";
+import { parseConfig } from "../model/config.js";
+import { ecgTokenCount } from "../model/ecg-tokens.js";
+import { prepareEcg } from "../model/preprocess.js";
+import { Tokenizer } from "../model/tokenizer.js";
+import { BatchStream } from "./batches.js";
+import type { StageConfig } from "./config.js";
+import { ContrastiveModel, type PairBatch } from "./contrastive.js";
+import { EcgLoader, mixStage, readExamples } from "./examples.js";
+import {
+  trainLoop,
+  type BatchSource,
+  type LoopOptions,
+  type LoopResult,
+  type TrainableModel,
+  type ValidSource,
+} from "./loop.js";
+import { setTrainable } from "./parts.js";
+import { recoverDir, replaceDir } from "./state.js";
+
+export interface RunStageOptions {
+  resume?: boolean;
+  signal?: AbortSignal;
+  /** Stop with the state saved on SIGINT/SIGTERM (the CLI sets it). */
+  handleSignals?: boolean;
+  /** Stop (state saved) after this many steps in total (tests). */
+  stopAtStep?: number;
+  /** Progress lines (default stderr; null: quiet). */
+  progress?: ProgressSink | null;
+}
+
+export interface StageResult {
+  name: string;
+  kind: StageConfig["kind"];
+  out: string;
+  /** Training examples used, and those left out as longer than maxTokens. */
+  examples: number;
+  dropped: number;
+  validExamples: number;
+  /** Tokenizer stage: vocabulary size and mean tokens per answer. */
+  vocabSize?: number;
+  tokensPerAnswer?: number;
+  loop?: LoopResult;
+  seconds: number;
+}
+
+/** Runs a stage; returns what it measured (also written to `<out>/result.json`). */
+export async function runStage(c: StageConfig, o: RunStageOptions = {}): Promise<StageResult> {
+  const started = Date.now();
+  mkdirSync(c.out, { recursive: true });
+  const res = c.kind === "tokenizer" ? tokenizerStage(c, o) : await modelStage(c, o);
+  res.seconds = (Date.now() - started) / 1000;
+  writeFileSync(join(c.out, "result.json"), JSON.stringify(res, null, 2) + "\n");
+  return res;
+}
+
+function base(c: StageConfig): StageResult {
+  return { name: c.name, kind: c.kind, out: c.out, examples: 0, dropped: 0, validExamples: 0, seconds: 0 };
+}
+
+// ---- stage 0a: tokenizer ---------------------------------------------------------------------
+
+function tokenizerStage(c: StageConfig, o: RunStageOptions): StageResult {
+  const file = join(c.out, "tokenizer.json");
+  if (existsSync(file) && !o.resume) throw new RangeError(`${file} exists: resume it or choose another output folder`); // prettier-ignore
+  const examples = mixStage(readExamples(join(c.dataset, "train.jsonl")), c);
+  const texts = examples.flatMap((e) => [e.question, e.answer]);
+  const tok = existsSync(file) ? Tokenizer.load(file) : Tokenizer.train(texts, c.vocabSize!);
+  tok.save(file);
+  const sample = Rng.for(c.seed, "tokenizer").sample(examples, 2000);
+  const perAnswer = sample.reduce((s, e) => s + tok.encode(e.answer).length, 0) / Math.max(1, sample.length);
+  return { ...base(c), examples: examples.length, vocabSize: tok.vocabSize, tokensPerAnswer: perAnswer };
+}
+
+// ---- model stages ------------------------------------------------------------------------------
+
+/** The stage's starting model: the init checkpoint, or a fresh model of `model` with `tokenizer`. */
+export async function startingModel(c: StageConfig): Promise<AnyEcg> {
+  if (c.init) return AnyEcg.load(c.init, { merge: false });
+  const tok = Tokenizer.load(c.tokenizer!);
+  let json: { lm?: { vocabSize?: number } };
+  try {
+    json = JSON.parse(readFileSync(c.model!, "utf8")) as typeof json;
+  } catch (e) {
+    throw new RangeError(`${c.model}: ${(e as Error).message}`);
+  }
+  const cfg = parseConfig(
+    { ...json, lm: { ...json.lm, vocabSize: json.lm?.vocabSize ?? tok.vocabSize } },
+    c.model,
+  );
+  return new AnyEcg(cfg, tok, c.seed);
+}
+
+/** An example with its estimated length in LM tokens (text + ECG tokens). */
+interface Item {
+  ex: Example;
+  len: number;
+}
+
+/** The stage's examples of one split, with lengths, without those longer than the limit. */
+async function stageItems(
+  c: StageConfig,
+  split: "train" | "valid",
+  model: AnyEcg,
+  loader: EcgLoader,
+  o: RunStageOptions,
+): Promise<{ items: Item[]; dropped: number }> {
+  const file = join(c.dataset, `${split}.jsonl`);
+  if (split === "valid" && !existsSync(file)) return { items: [], dropped: 0 };
+  let examples = mixStage(readExamples(file), c);
+  if (c.kind === "contrastive") examples = examples.filter((e) => !Array.isArray(e.ecg_path));
+  if (split === "valid") examples = Rng.for(c.seed, "valid").sample(examples, c.evalExamples);
+  const limit = Math.min(c.maxTokens ?? Infinity, model.config.lm.maxPositions);
+  const tok = model.tokenizer;
+  const progress = new Progress(`${c.name} ${split}`, examples.length, "examples", o.progress === undefined ? process.stderr : o.progress); // prettier-ignore
+  const items: Item[] = [];
+  let dropped = 0;
+  for (const ex of examples) {
+    const ecg = c.kind === "text" ? 0 : (await loader.durations(ex)).reduce((s, d) => s + ecgTokenCount(d, model.config), 0); // prettier-ignore
+    const text =
+      c.kind === "contrastive" ? 0 : tok.encode(ex.question).length + tok.encode(ex.answer).length + 12;
+    const len = ecg + text;
+    if (len > limit) dropped++;
+    else items.push({ ex, len });
+    progress.tick();
+  }
+  progress.finish();
+  return { items, dropped };
+}
+
+/** A conversation of the example, with its ECGs read and prepared (or none, for text stages). */
+async function conversation(ex: Example, model: AnyEcg, loader: EcgLoader | null): Promise<TrainExample> {
+  const ecgs = loader ? (await loader.load(ex)).map((e) => prepareEcg(e, model.config.encoder)) : undefined;
+  return {
+    messages: [
+      { role: "user", content: ex.question, ecgs },
+      { role: "assistant", content: ex.answer },
+    ],
+  };
+}
+
+/** The text a report/label answer is contrasted with ("Report: " dropped). */
+export function pairText(ex: Example): string {
+  return ex.answer.replace(/^Report:\s*/, "");
+}
+
+interface Batch<T> {
+  data: T;
+  tokens: number;
+}
+
+/** Fixed validation batches: the items sorted by length, cut into batches. */
+function validBatches(items: Item[], size: number, min: number): Item[][] {
+  const sorted = [...items].sort((a, b) => a.len - b.len);
+  const out: Item[][] = [];
+  for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));
+  return out.filter((b) => b.length >= min);
+}
+
+/** Settings that determine the trajectory (a resumed state must come from the same ones). */
+function fingerprint(c: StageConfig): string {
+  const { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens }; // prettier-ignore
+  return hashString(JSON.stringify(key)).toString(16);
+}
+
+async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResult> {
+  const model = await startingModel(c);
+  try {
+    const loader = new EcgLoader(c.data);
+    const train = await stageItems(c, "train", model, loader, o);
+    const valid = await stageItems(c, "valid", model, loader, o);
+    const contrastive = c.kind === "contrastive";
+    const lengths = train.items.map((i) => i.len);
+    const stream = new BatchStream(lengths, { batchSize: c.batchSize, seed: c.seed, dropLast: contrastive });
+    const ecgLoader = c.kind === "text" ? null : loader;
+    const modelDir = join(c.out, "model");
+    recoverDir(modelDir);
+    const saveModel = (): void => replaceDir(modelDir, (tmp) => model.save(tmp));
+    const loopOpts: Omit<LoopOptions<never>, "valid"> = {
+      runDir: c.out,
+      title: c.name,
+      steps: c.steps,
+      accumulation: c.accumulation,
+      lr: c.lr,
+      minLr: c.minLr,
+      warmup: c.warmup,
+      weightDecay: c.weightDecay,
+      clip: c.clip,
+      evalEvery: c.evalEvery,
+      saveEvery: c.saveEvery,
+      fingerprint: fingerprint(c),
+      resume: o.resume,
+      signal: o.signal,
+      handleSignals: o.handleSignals,
+      stopAtStep: o.stopAtStep,
+      progress: o.progress,
+      onBest: saveModel,
+    };
+    let loop: LoopResult;
+    if (contrastive) {
+      setTrainable(model, []);
+      const cm = new ContrastiveModel(model.encoder, model.lm, model.tokenizer, c.seed);
+      for (const p of cm.parameters()) p.frozen = false;
+      const pairs = async (items: Item[]): Promise<Batch<PairBatch>> => {
+        const ecgs = await Promise.all(items.map(async (i) => (await loader.load(i.ex)).map((e) => prepareEcg(e, model.config.encoder))[0]!)); // prettier-ignore
+        return {
+          data: { ecgs, texts: items.map((i) => pairText(i.ex)) },
+          tokens: items.reduce((s, i) => s + i.len, 0),
+        };
+      };
+      loop = await runLoop(
+        cm,
+        stream,
+        train.items,
+        validBatches(valid.items, c.batchSize, 2),
+        pairs,
+        loopOpts,
+      );
+    } else {
+      setTrainable(model, c.trainable);
+      const convs = async (items: Item[]): Promise<Batch<TrainExample[]>> => ({
+        data: await Promise.all(items.map((i) => conversation(i.ex, model, ecgLoader))),
+        tokens: items.reduce((s, i) => s + i.len, 0),
+      });
+      loop = await runLoop(
+        model,
+        stream,
+        train.items,
+        validBatches(valid.items, c.batchSize, 1),
+        convs,
+        loopOpts,
+      );
+    }
+    if (!loop.stopped && loop.bestValid === null) saveModel(); // no validation: the final model
+    if (!loop.stopped && c.export) {
+      const best = await AnyEcg.load(modelDir, { merge: false });
+      try {
+        replaceDir(c.export.dir, (tmp) => best.save(tmp, { dtype: c.export!.dtype ?? "F16" }));
+      } finally {
+        best.dispose();
+      }
+    }
+    return {
+      ...base(c),
+      examples: train.items.length,
+      dropped: train.dropped,
+      validExamples: valid.items.length,
+      loop,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Wires items, batches and a model into the loop. */
+async function runLoop<T>(
+  model: TrainableModel<T>,
+  stream: BatchStream,
+  items: Item[],
+  valid: Item[][],
+  make: (items: Item[]) => Promise<Batch<T>>,
+  opts: Omit<LoopOptions<Batch<T>>, "valid">,
+): Promise<LoopResult> {
+  const wrapped: TrainableModel<Batch<T>> = {
+    parameters: () => model.parameters(),
+    loss: (b) => model.loss(b.data),
+  };
+  const source: BatchSource<Batch<T>> = {
+    batch: (i) => make(stream.batch(i).map((k) => items[k]!)),
+    tokens: (b) => b.tokens,
+  };
+  const validSource: ValidSource<Batch<T>> | undefined = valid.length
+    ? { count: valid.length, batch: (i) => make(valid[i]!) }
+    : undefined;
+  return trainLoop(wrapped, source, { ...opts, valid: validSource });
+}
