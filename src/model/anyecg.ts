@@ -79,6 +79,8 @@ export interface ChatOptions extends SamplingOptions {
   seed?: number;
   /** Called with each piece of decoded text as it is generated (streaming). */
   onToken?: (text: string) => void;
+  /** Stops `chat` (between tokens); it then rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** Called with the logits each token was chosen from (scoring, tests). */
   onLogits?: (logits: Float32Array) => void;
 }
@@ -265,8 +267,36 @@ export class AnyEcg {
     return msgs;
   }
 
-  /** Generates the assistant's next message. */
+  /** Generates the assistant's next message (synchronously: see `chat` for servers). */
   generate(opts: ChatOptions): GenerateResult {
+    const steps = this.steps(opts);
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    return r.value;
+  }
+
+  /**
+   * The assistant's answer. Between tokens it yields to the event loop, so streamed pieces
+   * (`onToken`) reach the client as they come and `signal` can stop the generation (the
+   * promise then rejects with the signal's reason).
+   */
+  async chat(opts: ChatOptions): Promise<string> {
+    opts.signal?.throwIfAborted();
+    const steps = this.steps(opts);
+    let r = steps.next();
+    while (!r.done) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.signal?.aborted) {
+        steps.return(undefined as never); // runs the generator's cleanup (frees the KV cache)
+        opts.signal.throwIfAborted();
+      }
+      r = steps.next();
+    }
+    return r.value.text;
+  }
+
+  /** Generation as a sequence of steps: yields after each generated token. */
+  private *steps(opts: ChatOptions): Generator<void, GenerateResult, void> {
     const msgs = this.withEcgs(opts);
     const r = this.render(msgs, true);
     const ecgInputs = msgs.flatMap((m) => m.ecgs ?? []);
@@ -304,6 +334,7 @@ export class AnyEcg {
         text += piece;
         if (piece) opts.onToken?.(piece);
         if (ids.length === maxTokens || cache.length >= this.config.lm.maxPositions) break;
+        yield;
         logits = noGrad(() =>
           scope(() => this.lastLogits(this.lm.forward(this.lm.embedIds([id], [1, 1]), cache))),
         );
@@ -315,11 +346,6 @@ export class AnyEcg {
       cache.dispose();
     }
     return { text, ids, promptTokens: r.ids.length, finish };
-  }
-
-  /** The assistant's answer (see `generate` for details). */
-  async chat(opts: ChatOptions): Promise<string> {
-    return this.generate(opts).text;
   }
 
   /** Logits of the last position of h [1, T, width], copied out. */

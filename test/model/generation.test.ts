@@ -59,6 +59,23 @@ describe("chat", async () => {
     model.encodeEcgs = encode;
   });
 
+  it("chat yields between tokens and stops when its signal aborts", async () => {
+    const ac = new AbortController();
+    let n = 0;
+    const pending = model.chat({
+      ecgs: [ecg],
+      messages,
+      maxTokens: 50,
+      minTokens: 50,
+      signal: ac.signal,
+      onToken: () => n++,
+    });
+    setImmediate(() => ac.abort(new Error("client went away")));
+    await expect(pending).rejects.toThrow("client went away");
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(50);
+  });
+
   it("samples reproducibly with a seed", () => {
     const o = { ecgs: [ecg], messages, maxTokens: 6, minTokens: 6, temperature: 1, topP: 0.9, seed: 4 };
     expect(model.generate(o).ids).toEqual(model.generate(o).ids);
