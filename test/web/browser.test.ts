@@ -19,6 +19,31 @@ import { samplesDir } from "../data.js";
 import { annotationBackend } from "../server/annotation-backend.js";
 import { type TestServer, startServer } from "../server/helpers.js";
 
+/* The few browser globals used by the callbacks that run in the page (this file is compiled
+   with Node's types, not the DOM library). */
+interface PageCanvas {
+  width: number;
+  height: number;
+  clientWidth: number;
+  getContext(kind: "2d"): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
+interface PageElement {
+  textContent: string | null;
+  dispatchEvent(event: unknown): boolean;
+}
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<PageCanvas>;
+  querySelector(selector: string): PageElement | null;
+};
+declare class DataTransfer {
+  items: { add(file: unknown): void };
+}
+declare class DragEvent {
+  constructor(type: string, init: object);
+}
+
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = [
   "--headless",
@@ -47,7 +72,7 @@ async function countPixels(
 ): Promise<number> {
   return page.evaluate(
     ({ ecgIndex, x0, x1, kind }) => {
-      const canvas = document.querySelectorAll<HTMLCanvasElement>(".viewer canvas")[ecgIndex]!;
+      const canvas = document.querySelectorAll(".viewer canvas")[ecgIndex]!;
       const dpr = canvas.width / canvas.clientWidth;
       const ctx = canvas.getContext("2d")!;
       const from = Math.max(0, Math.round(x0 * dpr));
