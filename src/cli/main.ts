@@ -9,6 +9,9 @@ import { registerInfoCommand } from "./info.js";
 import { registerPlotCommand } from "./plot.js";
 import { registerConvertCommand } from "./convert.js";
 import { registerDatasetCommand } from "./dataset.js";
+import { registerTrainCommand } from "./train.js";
+import { registerEvalCommand } from "./eval.js";
+import { registerServeCommand } from "./serve.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerPlotCommand(program);
   registerConvertCommand(program);
   registerDatasetCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
