@@ -21,6 +21,10 @@ export interface Example {
   /** Localization only: the window shown, in samples at the record's own rate, [start, end). */
   ecg_start?: number;
   ecg_end?: number;
+  /** ECG-QA only: the template's question type ("single-verify", "comparison_consecutive-query" ...). */
+  question_type?: string;
+  /** ECG-QA only: the template id (1-70 in `templates.csv`). */
+  template_id?: number;
   /** The leads shown (standard names where they are standard leads). */
   leads: string[];
   split: Split;
@@ -65,6 +69,8 @@ export function exampleToJson(e: Example): string {
   if (e.abnormal_type !== undefined) o.abnormal_type = e.abnormal_type;
   if (e.ecg_start !== undefined) o.ecg_start = e.ecg_start;
   if (e.ecg_end !== undefined) o.ecg_end = e.ecg_end;
+  if (e.question_type !== undefined) o.question_type = e.question_type;
+  if (e.template_id !== undefined) o.template_id = e.template_id;
   o.leads = e.leads;
   o.split = e.split;
   o.stage = e.stage;

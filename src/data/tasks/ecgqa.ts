@@ -281,6 +281,8 @@ function qaExample(
       ecg_path: recs.length === 1 ? recs[0]!.path : recs.map((r) => r.path),
       dataset: DATASET.ecgqa,
       task: "ecgqa",
+      question_type: template.questionType,
+      template_id: template.id,
       leads: recs[0]!.leads,
       split: recs[0]!.split,
       stage: 2,
