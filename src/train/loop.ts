@@ -172,7 +172,12 @@ export async function trainLoop<B>(
     appendFileSync(logPath, JSON.stringify({ ...e, time: new Date().toISOString() }) + "\n");
 
   const ctl = new AbortController();
-  const onSignal = (): void => ctl.abort();
+  // first signal: finish the step and save; a second one: the user insists, leave now
+  const onSignal = (): void => {
+    if (ctl.signal.aborted) process.exit(130);
+    ctl.abort();
+    process.stderr.write("\nstopping after this step (state will be saved); signal again to quit now\n");
+  };
   if (o.handleSignals) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

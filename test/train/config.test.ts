@@ -1,0 +1,41 @@
+// Stage configs: the committed files parse, runs/ rebasing, and errors that name file and field.
+import { describe, it, expect } from "vitest";
+import { readdirSync } from "node:fs";
+import { loadStageConfig, parseStageConfig } from "../../src/train/config.js";
+import { readCurriculum } from "../../src/train/curriculum.js";
+
+describe("stage configs", () => {
+  it("every committed config parses, and each curriculum lists existing stages", () => {
+    for (const dir of ["configs/tiny", "configs/anyecg-small"]) {
+      const cur = readCurriculum(dir);
+      const files = readdirSync(dir).filter((f) => f.startsWith("stage"));
+      expect([...cur.stages].sort()).toEqual(files.sort());
+      const kinds = cur.stages.map((f) => loadStageConfig(`${dir}/${f}`).kind);
+      expect(kinds).toEqual(["tokenizer", "text", "contrastive", "multimodal", "multimodal", "multimodal"]);
+    }
+    const s1 = loadStageConfig("configs/anyecg-small/stage1.json");
+    expect(s1.trainable).toEqual(["encoder", "projector"]);
+    expect(loadStageConfig("configs/anyecg-small/stage2.json").trainable).toContain("lora");
+  });
+
+  it("rebases runs/ paths and applies command-line overrides", () => {
+    const c = loadStageConfig("configs/tiny/stage3.json", { runs: "/tmp/r", data: "/d" });
+    expect(c.out).toBe("/tmp/r/tiny-stage3");
+    expect(c.init).toBe("/tmp/r/tiny-stage2/model");
+    expect(c.dataset).toBe("/tmp/r/tiny-dataset");
+    expect(c.export!.dir).toBe("/tmp/r/tiny-model");
+    expect(c.data).toBe("/d");
+    expect(loadStageConfig("configs/tiny/stage3.json", { out: "/o" }).out).toBe("/o");
+  });
+
+  it("names the file and the field of a bad config", () => {
+    const ok = { name: "x", kind: "text", init: "m", trainable: ["lm"] };
+    expect(parseStageConfig(ok, "a.json").steps).toBeGreaterThan(0);
+    expect(() => parseStageConfig({ ...ok, kind: "magic" }, "a.json")).toThrow(/^a.json: kind must be/);
+    expect(() => parseStageConfig({ ...ok, replay: 2 }, "a.json")).toThrow(/replay/);
+    expect(() => parseStageConfig({ ...ok, trainable: ["lm", "head"] }, "a.json")).toThrow(/trainable/);
+    expect(() => parseStageConfig({ ...ok, steps: 0 }, "a.json")).toThrow(/steps must be a positive integer/);
+    expect(() => parseStageConfig({ ...ok, init: undefined }, "a.json")).toThrow(/init/);
+    expect(() => loadStageConfig("configs/none.json")).toThrow(/configs\/none.json/);
+  });
+});
