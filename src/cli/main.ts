@@ -12,6 +12,8 @@ import { registerDatasetCommand } from "./dataset.js";
 import { registerTrainCommand } from "./train.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerServeCommand } from "./serve.js";
+import { registerAskCommand } from "./ask.js";
+import { registerChatCommand } from "./chat.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     )
     .version("0.1.0")
     .showHelpAfterError();
+  registerAskCommand(program);
+  registerChatCommand(program);
   registerInfoCommand(program);
   registerPlotCommand(program);
   registerConvertCommand(program);

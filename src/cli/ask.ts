@@ -1,0 +1,63 @@
+/** `anyecg ask <ecg...> "<question>"`: one question about one or several ECGs, one answer. */
+import type { Command } from "commander";
+import { writeFile } from "node:fs/promises";
+import { answerIntervals, answerPlot, loadModel, readEcgFiles } from "./conversation.js";
+import { writeNewFile } from "./files.js";
+
+interface AskFlags {
+  model?: string;
+  json?: boolean;
+  plot?: string;
+  force?: boolean;
+  fs?: number;
+  maxTokens: number;
+  temperature: number;
+}
+
+export function registerAskCommand(program: Command): void {
+  program
+    .command("ask")
+    .description("ask a question about one or several ECGs (the answer streams as it is written)")
+    .argument(
+      "<ecg...>",
+      'ECG file(s) followed by the question, e.g. 101.hea "Is there atrial fibrillation?"',
+    )
+    .option("--model <dir>", "model folder (default: the shipped models/anyecg-small)")
+    .option("--json", "print one JSON object: answer, intervals, ECGs")
+    .option("--plot <file.svg>", "draw the (first) ECG with the answer's intervals highlighted")
+    .option("-f, --force", "overwrite the --plot file if it exists")
+    .option("--fs <hz>", "sampling rate, for CSV files without a time column", Number)
+    .option("--max-tokens <n>", "longest answer, in tokens", Number, 256)
+    .option("--temperature <t>", "0 = greedy and deterministic (default)", Number, 0)
+    .action(async (args: string[], opts: AskFlags) => {
+      if (args.length < 2)
+        throw new RangeError('give at least one ECG file and a question: anyecg ask 101.hea "..."');
+      const question = args[args.length - 1]!;
+      const ecgs = await readEcgFiles(args.slice(0, -1), opts.fs);
+      const model = await loadModel(opts.model);
+      const stream = !opts.json && process.stdout.isTTY;
+      const answer = await model.chat({
+        ecgs,
+        messages: [{ role: "user", content: question }],
+        maxTokens: opts.maxTokens,
+        temperature: opts.temperature,
+        onToken: stream ? (t) => process.stdout.write(t) : undefined,
+      });
+      if (opts.json) {
+        const info = ecgs.map((e) => ({
+          name: e.name,
+          fs: e.fs,
+          leads: e.leads,
+          durationSeconds: e.signals[0]!.length / e.fs,
+        }));
+        console.log(JSON.stringify({ question, answer, intervals: answerIntervals(answer), ecgs: info }));
+      } else {
+        process.stdout.write(stream ? "\n" : `${answer}\n`);
+      }
+      if (opts.plot) {
+        const svg = answerPlot(ecgs[0]!, answer);
+        await (opts.force ? writeFile(opts.plot, svg) : writeNewFile(opts.plot, svg));
+        if (!opts.json) console.log(`wrote ${opts.plot}`);
+      }
+    });
+}

@@ -1,0 +1,87 @@
+// `anyecg ask` end to end: a tiny model overfit (in the test) to one localization answer about
+// the shipped 119 excerpt, saved as a checkpoint folder, then asked through the real CLI.
+import { describe, expect, it, beforeAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readEcg } from "../../src/ecg/read.js";
+import { scope, backward } from "../../src/tensor/index.js";
+import { AdamW } from "../../src/nn/adamw.js";
+import { zeroGrad } from "../../src/nn/params.js";
+import { AnyEcg, Tokenizer, tinyConfig } from "../../src/model/index.js";
+import { samplesDir } from "../data.js";
+
+const cli = ["--import", "tsx", join(import.meta.dirname, "../../src/cli/main.ts")];
+const run = (...args: string[]) => spawnSync(process.execPath, [...cli, ...args], { encoding: "utf8" });
+const ecgFile = join(samplesDir, "mitdb-119-excerpt.hea");
+const question = "Locate the premature ventricular contractions";
+const answer = "Duration: 0.7s-1.9s, 3.5s-4.7s";
+const dir = mkdtempSync(join(tmpdir(), "anyecg-ask-"));
+const modelDir = join(dir, "model");
+
+beforeAll(async () => {
+  const ecg = await readEcg(ecgFile);
+  const tok = Tokenizer.train([`${question} ${answer}`], 256 + 9 + 30);
+  const model = new AnyEcg(tinyConfig(tok.vocabSize), tok, 3);
+  const batch = [
+    {
+      messages: [
+        { role: "user" as const, content: question, ecgs: [ecg] },
+        { role: "assistant" as const, content: answer },
+      ],
+    },
+  ];
+  const params = model.parameters();
+  const opt = new AdamW(params, { lr: 3e-3, weightDecay: 0 });
+  for (let step = 0; step < 200; step++) {
+    zeroGrad(params);
+    const loss = scope(() => {
+      const l = model.loss(batch);
+      backward(l);
+      return l.item();
+    });
+    opt.step();
+    if (loss < 0.01) break;
+  }
+  opt.dispose();
+  await model.save(modelDir);
+  model.dispose();
+});
+
+describe("anyecg ask", () => {
+  it("answers with the intervals as JSON and draws them on the waveform", () => {
+    const plot = join(dir, "answer.svg");
+    const r = run("ask", ecgFile, question, "--model", modelDir, "--json", "--plot", plot);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.answer).toBe(answer);
+    expect(out.intervals).toEqual([
+      { start: 0.7, end: 1.9 },
+      { start: 3.5, end: 4.7 },
+    ]);
+    expect(out.ecgs[0]).toMatchObject({ name: "mitdb-119-excerpt", fs: 360, durationSeconds: 10 });
+    const svg = readFileSync(plot, "utf8");
+    // Each interval is highlighted on both leads of the strip: 4 bands, the first 1.2 s = 30 mm wide.
+    expect(svg.match(/fill="#3b82f6"/g)).toHaveLength(4);
+    expect(svg).toContain('width="30"');
+  });
+
+  it("prints the plain answer without --json", () => {
+    const r = run("ask", ecgFile, question, "--model", modelDir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(answer);
+  });
+
+  it("says what is wrong: no ECG, a missing model folder, an unreadable ECG", () => {
+    const noEcg = run("ask", question, "--model", modelDir);
+    expect(noEcg.status).toBe(1);
+    expect(noEcg.stderr).toMatch(/at least one ECG file and a question/);
+    const noModel = run("ask", ecgFile, question, "--model", join(dir, "nope"));
+    expect(noModel.status).toBe(1);
+    expect(noModel.stderr).toMatch(/nope: model folder not found/);
+    const badEcg = run("ask", join(dir, "missing.hea"), question, "--model", modelDir);
+    expect(badEcg.status).toBe(1);
+    expect(badEcg.stderr).toContain("missing");
+  });
+});
