@@ -3,7 +3,7 @@
 // Q/K/V/O are addressed with row strides, so they may be column slices of a fused QKV matrix.
 // Rows are processed in blocks of RB: with a causal mask only the visible key range is computed.
 import { part, scratchBase } from "./common";
-import { gemmBlock, gemmScratchBytes } from "./gemm";
+import { GEMV_ROWS, gemmBlock, gemmScratchBytes, gemvBlock } from "./gemm";
 import { softmaxRow, softmaxRowBwd } from "./norm";
 
 const RB: i32 = 32;
@@ -66,9 +66,28 @@ export function attnFwd(
       for (let r0 = 0; r0 < Tq; r0 += RB) {
         const r1 = min<i32>(Tq, r0 + RB);
         const nmax = visible(r1 - 1, Tq, Tk, causal, klen);
-        gemmBlock(2, r0, r1, 0, nmax, hd, scale, 0, qb, ldq, kb, ldk, pb, Tk, scratchBase);
+        const few = r1 - r0 <= GEMV_ROWS; // decode steps: no packing for a handful of queries
+        if (few)
+          gemvBlock(
+            2,
+            r1 - r0,
+            0,
+            nmax,
+            hd,
+            scale,
+            0,
+            at(qb, r0, ldq, 0),
+            ldq,
+            kb,
+            ldk,
+            at(pb, r0, Tk, 0),
+            Tk,
+          );
+        else gemmBlock(2, r0, r1, 0, nmax, hd, scale, 0, qb, ldq, kb, ldk, pb, Tk, scratchBase);
         for (let i = r0; i < r1; i++) softmaxRow(at(pb, i, Tk, 0), Tk, visible(i, Tq, Tk, causal, klen), 1);
-        gemmBlock(0, r0, r1, 0, hd, nmax, 1, 0, pb, Tk, vb, ldv, ob, ldo, scratchBase);
+        if (few)
+          gemvBlock(0, r1 - r0, 0, hd, nmax, 1, 0, at(pb, r0, Tk, 0), Tk, vb, ldv, at(ob, r0, ldo, 0), ldo);
+        else gemmBlock(0, r0, r1, 0, hd, nmax, 1, 0, pb, Tk, vb, ldv, ob, ldo, scratchBase);
       }
     }
   }

@@ -4,7 +4,7 @@
 // micro-kernel streams both from contiguous memory whatever the transposes; tails are zero-padded.
 // Each C element is summed over K in the same order whatever the thread split, so results are
 // bitwise identical for any number of threads.
-import { part, partAligned, scratchBase } from "./common";
+import { hsum, part, partAligned, scratchBase } from "./common";
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -314,6 +314,184 @@ export function gemmBlock(
   }
 }
 
+// ---- few rows: matrix-vector style, op(B) streamed once, no packing -----------------------
+
+/** Matrices with at most this many rows (decode steps) take the GEMV path instead of packing. */
+export const GEMV_ROWS: i32 = 8;
+
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Scales and stores one C element: alpha * v (+ beta * C). */
+function put(p: usize, v: f32, alpha: f32, beta: f32): void {
+  let r = v * alpha;
+  if (beta != 0) r += load<f32>(p) * beta;
+  store<f32>(p, r);
+}
+
+/** Sum of a dot product's four lanes plus its scalar tail over k in [k4, K). */
+function finish(acc: v128, a: usize, b: usize, k4: i32, K: i32): f32 {
+  let s = hsum(acc);
+  for (let k = k4; k < K; k++) s += load<f32>(a + ((<usize>k) << 2)) * load<f32>(b + ((<usize>k) << 2));
+  return s;
+}
+
+/**
+ * C[m, n] for m < M, n in [n0, n1) with op(B) = B^T (B stored N x K, the `x @ W^T` layout): dot
+ * products along K, four columns at a time so each A vector load feeds four multiply-adds. Every
+ * element has its own accumulator and order, so the column split does not change any bit.
+ */
+function gemvT(
+  M: i32,
+  n0: i32,
+  n1: i32,
+  K: i32,
+  alpha: f32,
+  beta: f32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+): void {
+  const k4 = K & ~3;
+  let n = n0;
+  for (; n + 4 <= n1; n += 4) {
+    const b0 = B + ((<usize>n * <usize>ldb) << 2);
+    const b1 = b0 + ((<usize>ldb) << 2);
+    const b2 = b1 + ((<usize>ldb) << 2);
+    const b3 = b2 + ((<usize>ldb) << 2);
+    for (let m = 0; m < M; m++) {
+      const a = A + ((<usize>m * <usize>lda) << 2);
+      let s0 = f32x4.splat(0),
+        s1 = f32x4.splat(0),
+        s2 = f32x4.splat(0),
+        s3 = f32x4.splat(0);
+      for (let k = 0; k < k4; k += 4) {
+        const o = (<usize>k) << 2;
+        const av = v128.load(a + o);
+        s0 = madd(av, v128.load(b0 + o), s0);
+        s1 = madd(av, v128.load(b1 + o), s1);
+        s2 = madd(av, v128.load(b2 + o), s2);
+        s3 = madd(av, v128.load(b3 + o), s3);
+      }
+      const c = C + ((<usize>m * <usize>ldc + <usize>n) << 2);
+      put(c, finish(s0, a, b0, k4, K), alpha, beta);
+      put(c + 4, finish(s1, a, b1, k4, K), alpha, beta);
+      put(c + 8, finish(s2, a, b2, k4, K), alpha, beta);
+      put(c + 12, finish(s3, a, b3, k4, K), alpha, beta);
+    }
+  }
+  for (; n < n1; n++) {
+    const b0 = B + ((<usize>n * <usize>ldb) << 2);
+    for (let m = 0; m < M; m++) {
+      const a = A + ((<usize>m * <usize>lda) << 2);
+      let s0 = f32x4.splat(0);
+      for (let k = 0; k < k4; k += 4) {
+        const o = (<usize>k) << 2;
+        s0 = madd(v128.load(a + o), v128.load(b0 + o), s0);
+      }
+      put(C + ((<usize>m * <usize>ldc + <usize>n) << 2), finish(s0, a, b0, k4, K), alpha, beta);
+    }
+  }
+}
+
+/** Stores four C lanes: alpha * acc (+ beta * C). */
+function put4(p: usize, acc: v128, alpha: f32, beta: f32): void {
+  let v = f32x4.mul(acc, f32x4.splat(alpha));
+  if (beta != 0) v = f32x4.add(v, f32x4.mul(v128.load(p), f32x4.splat(beta)));
+  v128.store(p, v);
+}
+
+/**
+ * C[m, n] for m < M, n in [n0, n1) with op(B) = B (stored K x N): rows of B streamed along N,
+ * 16 columns at a time (4 accumulators), k in order. n0 is a multiple of 16 (or n1 == N), so a
+ * column takes the vector or the scalar path whatever the split.
+ */
+function gemvN(
+  M: i32,
+  n0: i32,
+  n1: i32,
+  K: i32,
+  alpha: f32,
+  beta: f32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+): void {
+  const ld4 = (<usize>ldb) << 2;
+  for (let m = 0; m < M; m++) {
+    const a = A + ((<usize>m * <usize>lda) << 2);
+    const crow = C + ((<usize>m * <usize>ldc) << 2);
+    let n = n0;
+    for (; n + 16 <= n1; n += 16) {
+      let s0 = f32x4.splat(0),
+        s1 = f32x4.splat(0),
+        s2 = f32x4.splat(0),
+        s3 = f32x4.splat(0);
+      let b = B + ((<usize>n) << 2);
+      for (let k = 0; k < K; k++) {
+        const av = v128.load32_splat(a + ((<usize>k) << 2));
+        s0 = madd(av, v128.load(b), s0);
+        s1 = madd(av, v128.load(b, 16), s1);
+        s2 = madd(av, v128.load(b, 32), s2);
+        s3 = madd(av, v128.load(b, 48), s3);
+        b += ld4;
+      }
+      const c = crow + ((<usize>n) << 2);
+      put4(c, s0, alpha, beta);
+      put4(c + 16, s1, alpha, beta);
+      put4(c + 32, s2, alpha, beta);
+      put4(c + 48, s3, alpha, beta);
+    }
+    for (; n + 4 <= n1; n += 4) {
+      let s0 = f32x4.splat(0);
+      let b = B + ((<usize>n) << 2);
+      for (let k = 0; k < K; k++) {
+        s0 = madd(v128.load32_splat(a + ((<usize>k) << 2)), v128.load(b), s0);
+        b += ld4;
+      }
+      put4(crow + ((<usize>n) << 2), s0, alpha, beta);
+    }
+    for (; n < n1; n++) {
+      // scalar columns: the same multiply-then-add per k as the unfused vector path
+      let s: f32 = 0;
+      let b = B + ((<usize>n) << 2);
+      for (let k = 0; k < K; k++) {
+        s += load<f32>(a + ((<usize>k) << 2)) * load<f32>(b);
+        b += ld4;
+      }
+      put(crow + ((<usize>n) << 2), s, alpha, beta);
+    }
+  }
+}
+
+/** Few-row product on columns [n0, n1) of one matrix (flags bit 1: B transposed). */
+export function gemvBlock(
+  flags: i32,
+  M: i32,
+  n0: i32,
+  n1: i32,
+  K: i32,
+  alpha: f32,
+  beta: f32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+): void {
+  if ((flags & 2) != 0) gemvT(M, n0, n1, K, alpha, beta, A, lda, B, ldb, C, ldc);
+  else gemvN(M, n0, n1, K, alpha, beta, A, lda, B, ldb, C, ldc);
+}
+
 /**
  * Batched C_i = beta*C_i + alpha*op(A_i) op(B_i) for i < batch (element strides sA, sB, sC).
  * flags: bit 0 = A transposed (A stored K x M), bit 1 = B transposed (B stored N x K).
@@ -339,6 +517,18 @@ export function gemm(
   batch: i32,
 ): void {
   const scratch = scratchBase;
+  if (M <= GEMV_ROWS && K > 0 && (flags & 1) == 0) {
+    // few rows: whole matrices per thread when there are enough, else a column share of each
+    const byBatch = batch >= nt;
+    const b0 = byBatch ? part(batch, tid, nt) : 0;
+    const b1 = byBatch ? part(batch, tid + 1, nt) : batch;
+    const n0 = byBatch ? 0 : partAligned(N, 16, tid, nt);
+    const n1 = byBatch ? N : partAligned(N, 16, tid + 1, nt);
+    for (let b = b0; b < b1; b++)
+      gemvBlock(flags, M, n0, n1, K, alpha, beta, A + ((<usize>b * <usize>sA) << 2), lda,
+        B + ((<usize>b * <usize>sB) << 2), ldb, C + ((<usize>b * <usize>sC) << 2), ldc); // prettier-ignore
+    return;
+  }
   if (batch >= nt || nt == 1) {
     const b0 = part(batch, tid, nt);
     const b1 = part(batch, tid + 1, nt);
