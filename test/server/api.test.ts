@@ -489,6 +489,45 @@ describe("API: limits", () => {
     }
   });
 
+  it("stops a streamed generation when the client goes away, freeing its slot", async () => {
+    let words = 0;
+    const slow = annotationBackend({ tokenDelayMs: 100 });
+    const s = await startServer({
+      backend: {
+        backend: {
+          name: "slow",
+          chat: (req) => slow.chat({ ...req, onToken: (t) => (words++, req.onToken?.(t)) }),
+        },
+      },
+      concurrency: 1,
+    });
+    try {
+      const id = (await upload(s.url, mitdb)).json.id as string;
+      const ctrl = new AbortController();
+      const r = await fetch(`${s.url}/api/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          ecgs: [id],
+          stream: true,
+          messages: [{ role: "user", content: PVC_QUESTION }],
+        }),
+        signal: ctrl.signal,
+      });
+      const reader = r.body!.getReader();
+      await reader.read(); // the first token
+      ctrl.abort();
+      await waitFor(
+        async () =>
+          ((await (await fetch(`${s.url}/health`)).json()) as { queue: { running: number } }).queue
+            .running === 0,
+      );
+      expect(words).toBeLessThan(5); // the answer has 5 words: generation stopped early
+    } finally {
+      await s.close();
+    }
+  });
+
   it("answers 504 when an answer takes longer than the time limit", async () => {
     const s = await startServer({
       backend: { backend: annotationBackend({ gate: () => new Promise((r) => setTimeout(r, 2000)) }) },
