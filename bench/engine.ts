@@ -1,8 +1,12 @@
 /**
- * `npm run bench -- engine [--json] [--threads N] [--runs 5]`: our training step of the
- * reference transformer stack and the 1024 float32 matrix product, side by side with PyTorch
- * (../shared/bench/torch_reference.py block / gemm) in the same run, as ratios.
+ * `npm run bench -- engine [--json] [--threads N] [--rounds 5] [--profile] [--no-peer]`: our
+ * training step of the reference transformer stack and the 1024 float32 matrix product, side by
+ * side with PyTorch (../shared/bench/torch_reference.py block / gemm), interleaved round by
+ * round in the same run, as ratios of medians and of bests. JSON: the issue's
+ * `{"block":{"oursSeconds","pytorchSeconds","ratio"},"gemm":{"oursGflops","pytorchGflops","ratio"}}`
+ * (medians), plus bests, every round's value, the load average and whether relaxed SIMD is on.
  */
+import os from "node:os";
 import type { BenchOptions } from "./run.js";
 import { printTable, runTorchPeer } from "./util.js";
 import * as T from "../src/tensor/index.js";
@@ -61,76 +65,148 @@ function blockStep(): () => void {
   };
 }
 
-function gemmGflops(n: number, runs: number): number {
+/** GFLOP/s of our n x n float32 product: best of `reps` products. */
+function gemmGflops(n: number, reps: number): number {
   const rng = new T.Rng(1);
   const a = T.randn([n, n], rng).keep();
   const b = T.randn([n, n], rng).keep();
   const c = T.zeros([n, n]).keep();
-  const t = times(() => T.gemmRaw(false, false, n, n, n, 1, a.ptr, n, 0, b.ptr, n, 0, 0, c.ptr, n, 0), runs);
+  const t = times(() => T.gemmRaw(false, false, n, n, n, 1, a.ptr, n, 0, b.ptr, n, 0, 0, c.ptr, n, 0), reps);
   a.dispose();
   b.dispose();
   c.dispose();
   return (2 * n ** 3) / t[0]! / 1e9;
 }
 
+/** Best and median of a list. */
+function stats(xs: number[]): { best: number; median: number; all: number[] } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { best: s[0]!, median: s[Math.floor(s.length / 2)]!, all: xs };
+}
+
+/** One profiled step: kernel wall times by kernel (and shape, for gemm), and the JS remainder. */
+function profileStep(step: () => void): void {
+  const e = T.engine();
+  e.profile = new Map();
+  const t = performance.now();
+  step();
+  const wall = performance.now() - t;
+  const rows = [...e.profile].sort((a, b) => b[1].ms - a[1].ms);
+  const kernels = rows.reduce((s, [, v]) => s + v.ms, 0);
+  printTable(
+    ["kernel", "ms", "calls"],
+    [
+      ...rows.map(([k, v]) => [k, v.ms, v.calls] as (string | number)[]),
+      ["(all kernels)", kernels, rows.reduce((s, [, v]) => s + v.calls, 0)],
+      ["(outside kernels: JS, allocation, tape)", wall - kernels, "-"],
+    ],
+  );
+  e.profile = null;
+}
+
+const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/**
+ * Interleaved rounds so a shared machine's load hits both sides alike: each round times one of
+ * our steps, one PyTorch step (its own process: warm-up + `--steps 1`), our 1024 product (best
+ * of 10) and PyTorch's (best of 10). Ratios are computed from the medians and from the bests.
+ */
 export default async function engineBench(opts: BenchOptions): Promise<Record<string, unknown>> {
   const e = T.engine();
   const threads = arg(opts.args, "--threads", e.threads);
-  const runs = arg(opts.args, "--runs", 5);
+  const rounds = arg(opts.args, "--rounds", arg(opts.args, "--runs", 5));
+  const skipPeer = opts.args.includes("--no-peer");
   e.setThreads(threads);
+  const loadStart = loadavg();
+  console.log(
+    `threads ${threads}, relaxed SIMD (fused multiply-add) ${e.relaxedSimd ? "on" : "off"}, ` +
+      `load average at start ${loadStart.join(" ")}`,
+  );
 
   const step = blockStep();
-  const st = times(step, runs);
-  if (opts.args.includes("--profile")) {
-    e.profile = new Map();
-    step();
-    const rows = [...e.profile].sort((a, b) => b[1].ms - a[1].ms);
-    printTable(
-      ["kernel", "ms", "calls"],
-      rows.map(([k, v]) => [k, v.ms, v.calls]),
-    );
-    e.profile = null;
-  }
-  const oursBest = st[0]!;
-  const oursMedian = st[Math.floor(st.length / 2)]!;
-  const L = cfg.layers * cfg.batch * cfg.seq;
-  const D = cfg.dim;
-  const flops = 3 * L * (2 * D * 3 * D + 2 * D * D + 2 * 2 * D * 4 * D + 2 * 2 * cfg.seq * D);
-
+  step(); // warm-up
+  if (opts.args.includes("--profile")) profileStep(step);
   e.setThreads(1);
   const gemm1 = gemmGflops(1024, 5);
   e.setThreads(threads);
-  const gemmN = gemmGflops(1024, 10);
 
-  const skipPeer = opts.args.includes("--no-peer");
-  const tb = skipPeer ? { result: null, reason: "--no-peer" } : runTorchPeer(["block"]);
-  const tg = skipPeer ? { result: null } : runTorchPeer(["gemm"]);
-  const torchBlock = tb.result ? (tb.result.seconds_per_step as number) : null;
-  const torchGemm = tg.result ? (tg.result.gflops as number) : null;
+  const ours = { block: [] as number[], gemm: [] as number[] };
+  const torch = { block: [] as number[], gemm: [] as number[] };
+  let peerReason = skipPeer ? "--no-peer" : "";
+  let torchVersion: unknown = null;
+  for (let r = 0; r < rounds; r++) {
+    ours.block.push(times(step, 1)[0]!);
+    if (!peerReason) {
+      const tb = runTorchPeer(["block", "--steps", "1"]);
+      if (!tb.result) peerReason = tb.reason ?? "failed";
+      else {
+        torch.block.push(tb.result.seconds_per_step as number);
+        torchVersion = tb.result.torch;
+      }
+    }
+    ours.gemm.push(gemmGflops(1024, 10));
+    if (!peerReason) {
+      const tg = runTorchPeer(["gemm"]);
+      if (tg.result) torch.gemm.push(tg.result.gflops as number);
+    }
+  }
+  const loadEnd = loadavg();
 
-  const blockRatio = torchBlock ? oursBest / torchBlock : null;
-  const gemmRatio = torchGemm ? torchGemm / gemmN : null;
+  const ob = stats(ours.block);
+  const og = stats(ours.gemm.map((g) => -g)); // best = highest GFLOP/s
+  const oursGemm = { best: -og.best, median: -og.median };
+  const hasTorch = torch.block.length === rounds && torch.gemm.length === rounds;
+  const tb = hasTorch ? stats(torch.block) : null;
+  const tgs = hasTorch ? stats(torch.gemm.map((g) => -g)) : null;
+  const torchGemm = tgs ? { best: -tgs.best, median: -tgs.median } : null;
+  const blockRatio = tb ? { median: ob.median / tb.median, best: ob.best / tb.best } : null;
+  const gemmRatio = torchGemm
+    ? { median: torchGemm.median / oursGemm.median, best: torchGemm.best / oursGemm.best }
+    : null;
+
+  const L = cfg.layers * cfg.batch * cfg.seq;
+  const D = cfg.dim;
+  const flops = 3 * L * (2 * D * 3 * D + 2 * D * D + 2 * 2 * D * 4 * D + 2 * 2 * cfg.seq * D);
+  const dash = (x: number | undefined | null) => x ?? "-";
   printTable(
     ["measure", "ours", "pytorch", "ratio"],
     [
-      [`block step s (best of ${runs})`, oursBest, torchBlock ?? "-", blockRatio ?? "-"],
-      [`block step s (median of ${runs})`, oursMedian, "-", torchBlock ? oursMedian / torchBlock : "-"],
-      ["block GFLOP/s", flops / oursBest / 1e9, torchBlock ? flops / torchBlock / 1e9 : "-", "-"],
-      [`gemm 1024 GFLOP/s (${threads} threads)`, gemmN, torchGemm ?? "-", gemmRatio ?? "-"],
+      [`block step s (median of ${rounds})`, ob.median, dash(tb?.median), dash(blockRatio?.median)],
+      [`block step s (best of ${rounds})`, ob.best, dash(tb?.best), dash(blockRatio?.best)],
+      ["block GFLOP/s (median)", flops / ob.median / 1e9, tb ? flops / tb.median / 1e9 : "-", "-"],
+      [`gemm 1024 GFLOP/s (median of ${rounds})`, oursGemm.median, dash(torchGemm?.median), dash(gemmRatio?.median)],
+      [`gemm 1024 GFLOP/s (best of ${rounds})`, oursGemm.best, dash(torchGemm?.best), dash(gemmRatio?.best)],
       ["gemm 1024 GFLOP/s (1 thread)", gemm1, "-", "-"],
     ],
-  );
-  if (!tb.result) console.log(`PyTorch peer not run: ${tb.reason}`);
+  ); // prettier-ignore
+  console.log(`load average at end ${loadEnd.join(" ")}; ratios: block ours/pytorch time, gemm pytorch/ours`);
+  if (peerReason) console.log(`PyTorch peer not run: ${peerReason}`);
   return {
     block: {
-      oursSeconds: oursBest,
-      pytorchSeconds: torchBlock,
-      ratio: blockRatio,
-      oursBest,
-      oursMedian,
-      runs: st,
+      oursSeconds: ob.median,
+      pytorchSeconds: tb?.median ?? null,
+      ratio: blockRatio?.median ?? null,
+      oursBest: ob.best,
+      pytorchBest: tb?.best ?? null,
+      ratioBest: blockRatio?.best ?? null,
+      ours: ours.block,
+      pytorch: torch.block,
     },
-    gemm: { oursGflops: gemmN, pytorchGflops: torchGemm, ratio: gemmRatio, oursGflops1Thread: gemm1 },
+    gemm: {
+      oursGflops: oursGemm.median,
+      pytorchGflops: torchGemm?.median ?? null,
+      ratio: gemmRatio?.median ?? null,
+      oursBest: oursGemm.best,
+      pytorchBest: torchGemm?.best ?? null,
+      ratioBest: gemmRatio?.best ?? null,
+      oursGflops1Thread: gemm1,
+      ours: ours.gemm,
+      pytorch: torch.gemm,
+    },
+    rounds,
     threads,
+    relaxedSimd: e.relaxedSimd,
+    torch: torchVersion,
+    loadAverage: { start: loadStart, end: loadEnd },
   };
 }

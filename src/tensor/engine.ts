@@ -2,14 +2,28 @@
  * The compute engine: one shared WebAssembly memory holding every tensor, the SIMD kernels
  * (build/kernels.wasm, compiled from src/tensor/kernels), a size-class pool allocator so a
  * steady-state training loop reuses the same blocks, and worker threads that run the large
- * kernels on their share of rows. The main thread always does share 0 of the work itself.
+ * kernels. A large kernel is cut into chunks (shares of rows, columns or units, several per
+ * thread) that the threads claim one at a time, the main thread included: on a loaded machine
+ * a descheduled worker delays an op by at most the chunk it holds, never by its whole share.
  */
 import { readFileSync, existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
-import { workerSource, GEN, PENDING, FN, NT, ERROR, MAX_ARGS } from "./worker-source.js";
+import {
+  workerSource,
+  GEN,
+  DONE,
+  FN,
+  NT,
+  ERROR,
+  TICKET,
+  MODE,
+  MAX_ARGS,
+  CHUNK_BITS,
+  MAX_CHUNKS,
+} from "./worker-source.js";
 
 /** Kernel exports, in a fixed order shared with the workers. */
 export const KERNELS = [
@@ -139,9 +153,7 @@ export class Engine {
     const ws = this.workers;
     this.workers = [];
     this.threadCount = 1;
-    Atomics.store(this.ctl, FN, -1);
-    Atomics.add(this.ctl, GEN, 1);
-    Atomics.notify(this.ctl, GEN);
+    this.publish(-1, 0, 0, []);
     await Promise.all(ws.map((w) => w.terminate()));
     Atomics.store(this.ctl, FN, 0);
   }
@@ -208,16 +220,26 @@ export class Engine {
   private scratchCount = 1;
   /** Work (about: elements, or multiply-adds / 32) below which a kernel runs on one thread. */
   minParallelWork = 8192;
+  /** Chunks per thread for a large kernel (more: better balance under load, more overhead). */
+  chunksPerThread = 4;
 
   /**
-   * Runs kernel `name` with `args` (after tid, nt) on min(threads, work / minParallelWork)
-   * threads, the main thread included.
+   * Runs kernel `name` with `args` (after tid, nt), cut into up to threads * chunksPerThread
+   * chunks of at least `minParallelWork` work each, claimed by the threads as they come.
    */
   run(name: KernelName, work: number, ...args: number[]): void {
-    const nt = Math.max(1, Math.min(this.threadCount, Math.floor(work / this.minParallelWork)));
-    if (!this.profile) return this.runOn(KERNELS.indexOf(name), nt, args);
+    this.runSplit(name, work, MAX_CHUNKS, ...args);
+  }
+
+  /** Like `run`, with at most `maxChunks` chunks (kernels whose shares must not get too small). */
+  runSplit(name: KernelName, work: number, maxChunks: number, ...args: number[]): void {
+    const byWork = Math.floor(work / this.minParallelWork);
+    const nt = Math.min(this.threadCount, this.workers.length + 1, byWork);
+    const chunks =
+      nt <= 1 ? 1 : Math.max(nt, Math.min(nt * this.chunksPerThread, byWork, maxChunks, MAX_CHUNKS));
+    if (!this.profile) return this.runChunks(KERNELS.indexOf(name), chunks, args);
     const t = performance.now();
-    this.runOn(KERNELS.indexOf(name), nt, args);
+    this.runChunks(KERNELS.indexOf(name), chunks, args);
     const key =
       name === "gemm"
         ? `gemm f${args[0]} ${args[1]}x${args[2]}x${args[3]} x${args[15]} beta${args[5]}`
@@ -237,6 +259,73 @@ export class Engine {
     f(0, 1, ...args);
   }
 
+  private seq = 0;
+
+  /** Publishes an op to the workers (they read args, FN, NT, MODE once GEN moves). */
+  private publish(fn: number, n: number, mode: number, a: number[]): void {
+    const ctl = this.ctl;
+    for (let i = 0; i < a.length; i++) this.args[i] = a[i]!;
+    Atomics.store(ctl, FN, fn);
+    Atomics.store(ctl, NT, n);
+    Atomics.store(ctl, MODE, mode);
+    Atomics.store(ctl, DONE, 0);
+    this.seq = (this.seq + 1) & ((1 << (32 - CHUNK_BITS)) - 1);
+    Atomics.store(ctl, TICKET, this.seq << CHUNK_BITS);
+    // GEN's low bits equal seq: workers check a ticket against the generation they woke for
+    Atomics.store(ctl, GEN, this.seq);
+    Atomics.notify(ctl, GEN);
+  }
+
+  /** Waits until ctl[DONE] reaches n (spinning briefly, then sleeping on it). */
+  private awaitDone(n: number): void {
+    const ctl = this.ctl;
+    let spins = 0;
+    let waited = 0;
+    for (;;) {
+      const d = Atomics.load(ctl, DONE);
+      if (d >= n) return;
+      if (++spins < 4000) continue;
+      if (Atomics.wait(ctl, DONE, d, 100) === "timed-out") waited += 100;
+      if (Atomics.load(ctl, ERROR) === 2 || waited > 120_000)
+        throw new Error("compute worker threads failed to start or stopped responding");
+    }
+  }
+
+  private checkError(fn: number, failure: unknown): void {
+    if (failure) throw failure;
+    if (Atomics.load(this.ctl, ERROR) !== 0) {
+      Atomics.store(this.ctl, ERROR, 0);
+      throw new Error(`kernel ${KERNELS[fn]} failed on a worker thread`);
+    }
+  }
+
+  /** Runs kernel `fn` as `chunks` shares claimed by whichever thread is free. */
+  private runChunks(fn: number, chunks: number, a: number[]): void {
+    const f = this.fns[fn]!;
+    if (chunks <= 1 || this.workers.length === 0) {
+      for (let c = 0; c < chunks; c++) f(c, chunks, ...a);
+      return;
+    }
+    this.publish(fn, chunks, 0, a);
+    const ctl = this.ctl;
+    let failure: unknown = null;
+    for (;;) {
+      const v = Atomics.load(ctl, TICKET);
+      const c = v & MAX_CHUNKS;
+      if (c >= chunks) break;
+      if (Atomics.compareExchange(ctl, TICKET, v, v + 1) !== v) continue;
+      try {
+        f(c, chunks, ...a);
+      } catch (e) {
+        failure ??= e;
+      }
+      Atomics.add(ctl, DONE, 1);
+    }
+    this.awaitDone(chunks);
+    this.checkError(fn, failure);
+  }
+
+  /** Runs kernel `fn` once on each of the first `nt` threads with its own tid (thread setup). */
   private runOn(fn: number, nt: number, a: number[]): void {
     const f = this.fns[fn]!;
     nt = Math.min(nt, this.workers.length + 1);
@@ -244,35 +333,15 @@ export class Engine {
       f(0, 1, ...a);
       return;
     }
-    const args = this.args;
-    for (let i = 0; i < a.length; i++) args[i] = a[i]!;
-    const ctl = this.ctl;
-    Atomics.store(ctl, FN, fn);
-    Atomics.store(ctl, NT, nt);
-    Atomics.store(ctl, PENDING, nt - 1);
-    Atomics.add(ctl, GEN, 1);
-    Atomics.notify(ctl, GEN);
+    this.publish(fn, nt, 1, a);
     let failure: unknown = null;
     try {
       f(0, nt, ...a);
     } catch (e) {
       failure = e;
     }
-    let spins = 0;
-    let waited = 0;
-    for (;;) {
-      const p = Atomics.load(ctl, PENDING);
-      if (p === 0) break;
-      if (++spins < 4000) continue;
-      if (Atomics.wait(ctl, PENDING, p, 100) === "timed-out") waited += 100;
-      if (Atomics.load(ctl, ERROR) === 2 || waited > 120_000)
-        throw new Error("compute worker threads failed to start or stopped responding");
-    }
-    if (failure) throw failure;
-    if (Atomics.load(ctl, ERROR) !== 0) {
-      Atomics.store(ctl, ERROR, 0);
-      throw new Error(`kernel ${KERNELS[fn]} failed on a worker thread`);
-    }
+    this.awaitDone(nt - 1);
+    this.checkError(fn, failure);
   }
 }
 

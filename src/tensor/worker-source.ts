@@ -2,17 +2,31 @@
  * Source of the kernel worker thread, run with `new Worker(source, { eval: true })` so the same
  * code works from the TypeScript sources (tests) and from the compiled `dist/` (CLI).
  *
- * Protocol over a shared Int32Array `ctl`: the main thread writes the kernel index, thread count
- * and arguments, then bumps the generation `ctl[GEN]` and notifies; each worker with
- * tid < nt runs its share and decrements `ctl[PENDING]`; the last one notifies the main thread.
- * A kernel that throws sets `ctl[ERROR]` so the main thread reports it instead of hanging.
+ * Protocol over a shared Int32Array `ctl` (dynamic chunking, so a descheduled thread never
+ * holds up an op): the main thread writes the kernel index, the chunk count and the arguments,
+ * zeroes `ctl[DONE]`, publishes `ctl[TICKET]` = (op sequence << 12) | 0, then bumps the
+ * generation `ctl[GEN]` and notifies. Every thread, the main one included, claims chunk
+ * indices by compare-exchange on the ticket, runs kernel(chunk, chunks, ...args) and counts it
+ * in `ctl[DONE]`; the main thread returns once all chunks are done. A worker that wakes late
+ * finds no chunk left (or a newer op's ticket) and simply waits for the next op. The ticket's
+ * sequence bits make a claim from a stale op fail. Kernels split work as thread `tid` of `nt`
+ * would, so a chunk is exactly such a share and results do not depend on who ran it.
+ *
+ * Broadcast ops (`ctl[MODE]` = 1, used to set per-thread scratch) run once on every thread
+ * with its own tid instead. A kernel that throws sets `ctl[ERROR]` so the main thread reports
+ * it instead of hanging.
  */
 export const GEN = 0;
-export const PENDING = 1;
+export const DONE = 1;
 export const FN = 2;
 export const NT = 3;
 export const ERROR = 4;
+export const TICKET = 5;
+export const MODE = 6;
 export const MAX_ARGS = 32;
+/** Chunk index bits of the ticket; the rest hold the op sequence number. */
+export const CHUNK_BITS = 12;
+export const MAX_CHUNKS = (1 << CHUNK_BITS) - 1;
 
 export const workerSource = `
 const { workerData } = require("node:worker_threads");
@@ -26,6 +40,16 @@ try {
 } catch (e) {
   Atomics.store(ctl, ${ERROR}, 2);
 }
+function call(f, t, n) {
+  const a = args;
+  try {
+    fns[f](t, n, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13],
+      a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28],
+      a[29], a[30], a[31]);
+  } catch (e) {
+    Atomics.store(ctl, ${ERROR}, 1);
+  }
+}
 let gen = gen0;
 for (;;) {
   let spins = 0;
@@ -34,17 +58,29 @@ for (;;) {
   }
   gen = Atomics.load(ctl, ${GEN});
   const fn = Atomics.load(ctl, ${FN});
-  if (fn < 0) break;
+  const mode = Atomics.load(ctl, ${MODE});
   const nt = Atomics.load(ctl, ${NT});
-  if (tid >= nt) continue;
-  try {
-    const a = args;
-    fns[fn](tid, nt, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13],
-      a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28],
-      a[29], a[30], a[31]);
-  } catch (e) {
-    Atomics.store(ctl, ${ERROR}, 1);
+  // a newer op started while reading: these fields may be mixed, read them again
+  if (Atomics.load(ctl, ${GEN}) !== gen) continue;
+  if (fn < 0) break;
+  if (mode === 1) {
+    if (tid < nt) {
+      call(fn, tid, nt);
+      Atomics.add(ctl, ${DONE}, 1);
+      Atomics.notify(ctl, ${DONE});
+    }
+    continue;
   }
-  if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
+  const seq = gen & ${(1 << (32 - 12)) - 1};
+  for (;;) {
+    const v = Atomics.load(ctl, ${TICKET});
+    if (v >>> ${12} !== seq) break;
+    const n = Atomics.load(ctl, ${NT});
+    const c = v & ${(1 << 12) - 1};
+    if (c >= n) break;
+    if (Atomics.compareExchange(ctl, ${TICKET}, v, v + 1) !== v) continue;
+    call(Atomics.load(ctl, ${FN}), c, n);
+    if (Atomics.add(ctl, ${DONE}, 1) === n - 1) Atomics.notify(ctl, ${DONE});
+  }
 }
 `;

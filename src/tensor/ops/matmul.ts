@@ -17,7 +17,9 @@ export function gemmRaw(
 ): void {
   const flags = (transA ? 1 : 0) | (transB ? 2 : 0);
   const work = (M * N * K * batch) / 32;
-  engine().run("gemm", work, flags, M, N, K, alpha, beta, a, lda, sA, b, ldb, sB, c, ldc, sC, batch);
+  // shares of whole matrices, or of >= 64 rows / 128 columns (each share packs its own panels)
+  const parts = Math.max(batch, Math.ceil(M / 64), M >= N ? 1 : Math.ceil(N / 128));
+  engine().runSplit("gemm", work, parts, flags, M, N, K, alpha, beta, a, lda, sA, b, ldb, sB, c, ldc, sC, batch);
 } // prettier-ignore
 
 function dims2(t: Tensor, what: string): [number, number] {
