@@ -11,7 +11,18 @@
  * (batch 1, for generation) keys and values of earlier positions are kept and each call only
  * computes its new positions; the engine's causal attention lets the new queries see the cache.
  */
-import { Parameter, Rng, Tensor, add, attention, rope, swiglu, linear, engine } from "../tensor/index.js";
+import {
+  Parameter,
+  Rng,
+  Tensor,
+  add,
+  attention,
+  rope,
+  swiglu,
+  linear,
+  engine,
+  prefixView,
+} from "../tensor/index.js";
 import { Embedding, RMSNorm, type HasParameters } from "../nn/layers.js";
 import { LoraLinear } from "../nn/lora.js";
 import { parameter } from "../nn/params.js";
@@ -57,7 +68,7 @@ export class KVCache {
     b.k.data.set(k.data, at);
     b.v.data.set(v.data, at);
     const n = this.length + T;
-    return { k: prefixView(b.k, n, this.kvWidth), v: prefixView(b.v, n, this.kvWidth) };
+    return { k: prefixView(b.k, 1, n), v: prefixView(b.v, 1, n) };
   }
 
   /** Keeps only the first `n` positions (to reuse a shared prompt prefix). */
@@ -73,11 +84,6 @@ export class KVCache {
     this.bufs = [];
     this.capacity = 0;
   }
-}
-
-/** A [1, n, width] view of the first n rows of a [1, cap, width] buffer (no copy, no grad). */
-function prefixView(buf: Tensor, n: number, width: number): Tensor {
-  return new Tensor([1, n, width], buf.ptr, false, buf);
 }
 
 class DecoderLayer implements HasParameters {

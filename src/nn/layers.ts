@@ -8,8 +8,19 @@
  * cost is one multiply-add per stored entry and column, small next to the matrix products
  * around it; the engine could take it over as a kernel ("csrRows").
  */
-import { Parameter, Rng, Tensor, embedding, layerNorm, linear, rmsNorm, engine } from "../tensor/index.js";
-import { gradSlot, needsGrad, record } from "../tensor/tensor.js";
+import {
+  Parameter,
+  Rng,
+  Tensor,
+  embedding,
+  layerNorm,
+  linear,
+  rmsNorm,
+  engine,
+  gradSlot,
+  needsGrad,
+  record,
+} from "../tensor/index.js";
 import { parameter } from "./params.js";
 
 /** Anything holding parameters; names are full checkpoint names ("encoder.blocks.0.qkv.weight"). */

@@ -1,6 +1,9 @@
 /**
  * The compute engine's public API: tensors in shared WebAssembly memory, SIMD kernels split
  * across worker threads, and a tape autograd over coarse ops with hand-written backward passes.
+ *
+ * Layers may add their own ops with `needsGrad` / `record` / `gradSlot` (see tensor.ts for the
+ * pattern) and view growing buffers with `prefixView`.
  */
 export { Engine, engine, sizeClass } from "./engine.js";
 export {
@@ -12,6 +15,11 @@ export {
   isGradEnabled,
   tapeLength,
   shapeSize,
+  prefixView,
+  needsGrad,
+  record,
+  gradSlot,
+  type GradSlot,
   type Shape,
 } from "./tensor.js";
 export { tensor, zeros, ones, full, randn, rand, Rng } from "./create.js";

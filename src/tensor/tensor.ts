@@ -212,14 +212,36 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** True when an op on these inputs must be recorded. */
+// ---- custom ops ----------------------------------------------------------------------------
+//
+// A layer can define its own op on top of the engine (a TypeScript loop over `data`, or a
+// sequence of kernel calls) and still take part in autograd:
+//
+//   const out = Tensor.empty(shape);
+//   ...compute out from x...
+//   if (needsGrad(x))
+//     record(out, (g) => {
+//       const slot = gradSlot(x);
+//       if (!slot) return;
+//       ...write d(loss)/dx into slot.grad (slot.beta 0: overwrite, 1: add to it)...
+//     });
+//   return out;
+
+/**
+ * True when an op on these inputs must be recorded for autograd: gradients are enabled (not in
+ * `noGrad`) and at least one input requires a gradient.
+ */
 export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
   if (!gradEnabled) return false;
   for (const t of inputs) if (t && t.requiresGrad) return true;
   return false;
 }
 
-/** @internal records `out` as produced by an op with this backward function. */
+/**
+ * Records `out` on the tape as the result of a custom op: during `backward`, once `out` has
+ * received its gradient `grad` (same shape as `out`), `backward(grad)` runs and must add the
+ * input gradients through `gradSlot`. Returns `out`. Call only when `needsGrad(inputs)`.
+ */
 export function record(out: Tensor, backward: (grad: Tensor) => void): Tensor {
   out.requiresGrad = true;
   out.node = { backward };
@@ -227,11 +249,22 @@ export function record(out: Tensor, backward: (grad: Tensor) => void): Tensor {
   return out;
 }
 
+/** Where an op's backward writes the gradient of one input (see `gradSlot`). */
+export interface GradSlot {
+  /** Byte offset of the gradient in engine memory (for kernel calls). */
+  ptr: number;
+  /** 0: the gradient holds stale data, overwrite it; 1: add to it. */
+  beta: number;
+  /** The gradient tensor itself (same shape as the input; use `.data` from TypeScript). */
+  grad: Tensor;
+}
+
 /**
  * Where a gradient for t goes, and the beta to use: 0 overwrites (first contribution), 1
- * accumulates. Null when t takes no gradient.
+ * accumulates. Null when t takes no gradient. Call it once per input per backward call: the
+ * first call of a backward pass marks the gradient valid, so later ones accumulate.
  */
-export function gradSlot(t: Tensor): { ptr: number; beta: number; grad: Tensor } | null {
+export function gradSlot(t: Tensor): GradSlot | null {
   if (!t.requiresGrad) return null;
   if (!t.grad) {
     const g = Tensor.empty(t.shape);
@@ -289,6 +322,32 @@ function viewOp(x: Tensor, shape: Shape): Tensor {
     record(out, (g) => {
       const slot = gradSlot(x);
       if (slot) engine().run("axpby", g.size, g.ptr, slot.ptr, g.size, 1, slot.beta);
+    });
+  return out;
+}
+
+/**
+ * A view of the first `n` positions of `x` along `axis` (no copy), for buffers filled a few
+ * rows at a time such as a KV cache: [1, capacity, width] gives [1, n, width]. Every dimension
+ * before `axis` must be 1 so the view is contiguous. Gradients flow back into x's first rows.
+ */
+export function prefixView(x: Tensor, axis: number, n: number): Tensor {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (!(a >= 0 && a < x.rank)) throw new RangeError(`prefixView: no axis ${axis} in [${x.shape.join(", ")}]`);
+  if (x.shape.slice(0, a).some((d) => d !== 1))
+    throw new RangeError(`prefixView: dimensions before axis ${axis} of [${x.shape.join(", ")}] must be 1`);
+  if (!Number.isInteger(n) || n < 0 || n > x.shape[a]!)
+    throw new RangeError(`prefixView: ${n} positions not within [0, ${x.shape[a]}]`);
+  const shape = [...x.shape];
+  shape[a] = n;
+  const out = new Tensor(shape, x.ptr, false, x);
+  if (needsGrad(x))
+    record(out, (g) => {
+      const slot = gradSlot(x);
+      if (!slot) return;
+      const e = engine();
+      if (slot.beta === 0 && g.size < x.size) e.run("fill", x.size, slot.ptr, x.size, 0);
+      e.run("axpby", g.size, g.ptr, slot.ptr, g.size, 1, g.size < x.size ? 1 : slot.beta);
     });
   return out;
 }
