@@ -91,6 +91,10 @@ export class Engine {
   private readonly gemmScratch: number;
   private top = HEAP_START;
   private readonly free = new Map<number, number[]>();
+  /** Size of every live block, by offset (a block may be larger than its request's class). */
+  private readonly blockSize = new Map<number, number>();
+  /** Free blocks by end offset, to give space back when the block at the top is freed. */
+  private readonly freeByEnd = new Map<number, number>();
   private inUse = 0;
   private workers: Worker[] = [];
   private readonly ctl = new Int32Array(new SharedArrayBuffer(64));
@@ -172,16 +176,38 @@ export class Engine {
     return this.i32;
   }
 
-  /** Allocates a 64-byte aligned block of at least `bytes` bytes; returns its byte offset. */
+  /**
+   * Allocates a 64-byte aligned block of at least `bytes` bytes; returns its byte offset.
+   * Blocks are reused by size class; on a miss, the smallest free block of up to twice the size
+   * is taken (batches of varying length would otherwise leave every earlier length's blocks
+   * stranded and grow the heap without bound), and only then does the heap grow.
+   */
   alloc(bytes: number): number {
     const size = sizeClass(bytes);
-    this.inUse += size;
-    const list = this.free.get(size);
-    if (list && list.length > 0) return list.pop()!;
+    let ptr = this.takeFree(size, 2 * size);
+    if (ptr < 0) ptr = this.grow(size);
+    if (ptr < 0) ptr = this.takeFree(size, Infinity);
+    if (ptr < 0)
+      throw new RangeError(`tensor memory exhausted: ${this.top + size} bytes needed (4 GiB limit)`);
+    this.inUse += this.blockSize.get(ptr)!;
+    return ptr;
+  }
+
+  private takeFree(size: number, most: number): number {
+    let best = -1;
+    for (const [s, list] of this.free)
+      if (list.length && s >= size && s <= most && (best < 0 || s < best)) best = s;
+    if (best < 0) return -1;
+    const ptr = this.free.get(best)!.pop()!;
+    this.freeByEnd.delete(ptr + best);
+    this.blockSize.set(ptr, best);
+    return ptr;
+  }
+
+  private grow(size: number): number {
     const ptr = this.top;
     const end = ptr + size;
-    if (end > MAX_PAGES * PAGE)
-      throw new RangeError(`tensor memory exhausted: ${end} bytes needed (4 GiB limit)`);
+    if (end > MAX_PAGES * PAGE) return -1;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const want = Math.max(end - have, have / 4);
@@ -189,16 +215,34 @@ export class Engine {
       this.memory.grow(pages);
     }
     this.top = end;
+    this.blockSize.set(ptr, size);
     return ptr;
   }
 
-  /** Returns a block from `alloc(bytes)` to the pool. */
-  release(ptr: number, bytes: number): void {
-    const size = sizeClass(bytes);
+  /** Returns a block from `alloc` to the pool; free blocks at the top of the heap give their space back. */
+  release(ptr: number, _bytes?: number): void {
+    const size = this.blockSize.get(ptr)!;
+    this.blockSize.delete(ptr);
     this.inUse -= size;
+    if (ptr + size === this.top) {
+      this.top = ptr;
+      for (
+        let below = this.freeByEnd.get(this.top);
+        below !== undefined;
+        below = this.freeByEnd.get(this.top)
+      ) {
+        const s = this.top - below;
+        const list = this.free.get(s)!;
+        list.splice(list.lastIndexOf(below), 1);
+        this.freeByEnd.delete(this.top);
+        this.top = below;
+      }
+      return;
+    }
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(ptr);
+    this.freeByEnd.set(ptr + size, ptr);
   }
 
   /** Bytes in live blocks and the high-water mark of the heap (for tests and diagnostics). */

@@ -12,6 +12,25 @@ describe("engine memory", () => {
     }
   });
 
+  it("steps of varying length reuse larger free blocks instead of growing the heap", () => {
+    // Bucketed training batches change the sequence length every step: each length's
+    // activations fall in other size classes. The heap must stay near the largest step's need.
+    const rng = new T.Rng(2);
+    const w = new T.Parameter([64, 64], "w");
+    w.data.set(T.randn([64, 64], rng).data);
+    const step = (rows: number) =>
+      T.scope(() => {
+        const x = T.randn([rows, 64], rng);
+        const loss = T.mean(T.square(T.relu(T.linear(T.relu(T.linear(x, w)), w))));
+        T.backward(loss);
+        return loss.item();
+      });
+    step(4096);
+    const peak = T.engine().stats().heapBytes;
+    for (let i = 0; i < 40; i++) step(256 + ((i * 977) % 3800));
+    expect(T.engine().stats().heapBytes).toBeLessThanOrEqual(peak * 1.5);
+  });
+
   it("a repeated training step reuses pooled memory (no growth after warm-up)", () => {
     const rng = new T.Rng(1);
     const w = new T.Parameter([32, 16], "w");
