@@ -17,7 +17,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { createServer, packageRoot } from "../src/server/app.js";
+import { createServer } from "../src/server/app.js";
+import { defaultModelDir, packageRoot } from "../src/paths.js";
 import { loadModelBackend, type BackendState } from "../src/server/backend.js";
 import { annotationBackend } from "../test/server/annotation-backend.js";
 import type { BenchOptions } from "./run.js";
@@ -121,7 +122,7 @@ function chatOptions(url: string, ids: string[], seconds: number): autocannon.Op
 export default async function bench(opts: BenchOptions): Promise<Record<string, unknown>> {
   const clients = arg(opts.args, "clients", 8);
   const seconds = arg(opts.args, "seconds", 10);
-  const model = await loadModelBackend(join(packageRoot(), "models", "anyecg-small"));
+  const model = await loadModelBackend(defaultModelDir());
   const backend: BackendState = model.backend ? model : { backend: annotationBackend({ tokenDelayMs: 2 }) };
   const root = await mkdtemp(join(tmpdir(), "anyecg-bench-serve-"));
   const mem0 = process.memoryUsage();

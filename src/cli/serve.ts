@@ -6,7 +6,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { loadModelBackend } from "../server/backend.js";
-import { DEFAULTS, createServer, packageRoot } from "../server/app.js";
+import { DEFAULTS, createServer } from "../server/app.js";
+import { defaultModelDir } from "../paths.js";
 
 export interface ServeCliOptions {
   port: number;
@@ -35,7 +36,7 @@ export function registerServeCommand(program: Command): void {
     .description("serve the HTTP API (upload, view, chat; OpenAI-compatible) and the web page")
     .option("--port <n>", "port (0 picks a free one)", (v) => Number(v), 8080)
     .option("--host <addr>", "address to listen on (0.0.0.0 exposes it to the network)", "127.0.0.1")
-    .option("--model <dir>", "model folder", join(packageRoot(), "models", "anyecg-small"))
+    .option("--model <dir>", "model folder", defaultModelDir())
     .option("--data <dir>", "folder for uploaded ECGs", join(homedir(), ".cache", "anyecg", "ecgs"))
     .option(
       "--max-upload-mb <n>",

@@ -1,14 +1,13 @@
 /**
  * The model as a predictor: `AnyEcg.load(dir)` then `model.chat({ ecgs, messages })` with the
  * example's question as the user's message and its ECGs (localization windows cut) attached.
- *
- * The model code is imported dynamically and used through the small `ChatModel` interface, so
- * the evaluation builds and runs its baselines whatever state `src/model` is in; a build without
- * it gives a clear error rather than a crash.
+ * The predictor sees the model through the small `ChatModel` interface, so tests can pass any
+ * chat function.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EcgInputError } from "../ecg/errors.js";
+import { AnyEcg } from "../model/index.js";
 import type { Ecg } from "../ecg/record.js";
 import type { PredictInput, Prediction, Predictor } from "./predictors.js";
 
@@ -18,21 +17,9 @@ export interface EvalChatMessage {
   content: string;
 }
 
-/** What the evaluation needs from the model. */
+/** What the evaluation needs from the model (`AnyEcg` has it). */
 export interface ChatModel {
-  chat(request: { ecgs: Ecg[]; messages: EvalChatMessage[] }): Promise<unknown>;
-}
-
-/** The answer text of whatever `chat` returns: a string, or an object with `text`, `answer` or `content`. */
-export function answerText(reply: unknown): string {
-  if (typeof reply === "string") return reply;
-  if (reply && typeof reply === "object") {
-    for (const k of ["text", "answer", "content"]) {
-      const v = (reply as Record<string, unknown>)[k];
-      if (typeof v === "string") return v;
-    }
-  }
-  return "";
+  chat(request: { ecgs: Ecg[]; messages: EvalChatMessage[] }): Promise<string>;
 }
 
 /** Wraps a loaded model. */
@@ -48,7 +35,7 @@ export class ModelPredictor implements Predictor {
       ecgs: input.ecgs,
       messages: [{ role: "user", content: input.example.question }],
     });
-    return { answer: answerText(reply).trim() };
+    return { answer: reply.trim() };
   }
 }
 
@@ -60,16 +47,5 @@ export async function loadModelPredictor(dir: string): Promise<ModelPredictor> {
       "no config.json here: not a model folder (use --baseline to run a baseline)",
     );
   }
-  // A variable specifier: the model module is optional at build time (see the module comment).
-  const specifier = "../model/index.js";
-  let mod: { AnyEcg?: { load(dir: string): Promise<ChatModel> } };
-  try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch (err) {
-    throw new EcgInputError(dir, `cannot load the model code (${(err as Error).message})`);
-  }
-  if (typeof mod.AnyEcg?.load !== "function") {
-    throw new EcgInputError(dir, "this build has no AnyEcg.load (src/model/index.ts)");
-  }
-  return new ModelPredictor(await mod.AnyEcg.load(dir), `anyecg:${dir}`);
+  return new ModelPredictor(await AnyEcg.load(dir), `anyecg:${dir}`);
 }

@@ -6,7 +6,6 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
@@ -19,6 +18,7 @@ import { TileCache } from "./tiles.js";
 import { registerEcgRoutes } from "./routes-ecgs.js";
 import { registerChatRoutes } from "./routes-chat.js";
 import { registerOpenAiRoutes } from "./routes-openai.js";
+import { packageRoot } from "../paths.js";
 
 export interface ServeOptions {
   /** Folder for uploaded ECGs (created when missing; ECGs in it survive restarts). */
@@ -47,11 +47,6 @@ export const DEFAULTS = {
   maxQueued: 16,
   timeoutMs: 5 * 60_000,
 };
-
-/** The package folder (two levels above this module, in src/ and dist/ alike). */
-export function packageRoot(): string {
-  return resolve(fileURLToPath(new URL("../..", import.meta.url)));
-}
 
 /** Everything the routes share. */
 export interface ServerContext {

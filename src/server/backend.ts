@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Ecg } from "../ecg/record.js";
+import { AnyEcg } from "../model/index.js";
 
 export type ChatRole = "system" | "user" | "assistant";
 
@@ -35,21 +36,6 @@ export interface ChatBackend {
 /** Either a backend, or why there is none (answered as 503 "no model loaded: <reason>"). */
 export type BackendState = { backend: ChatBackend } | { backend: null; reason: string };
 
-/** What we use of src/model: `AnyEcg.load(dir)` and `model.chat(...)`. */
-interface ModelModule {
-  AnyEcg: {
-    load(dir: string): Promise<{
-      chat(opts: {
-        ecgs: Ecg[];
-        messages: ChatMessage[];
-        onToken?: (text: string) => void;
-        maxTokens?: number;
-        signal?: AbortSignal;
-      }): Promise<string>;
-    }>;
-  };
-}
-
 /**
  * Loads the model in `dir` as a backend. A missing directory or a model that fails to load is
  * not fatal: the server still views and stores ECGs, and chat answers 503 with the reason.
@@ -60,10 +46,7 @@ export async function loadModelBackend(dir: string): Promise<BackendState> {
     return { backend: null, reason: `${abs} not found (train a model or pass --model <dir>)` };
   }
   try {
-    // The specifier is a variable so this module does not need src/model at compile time.
-    const spec = "../model/index.js";
-    const mod = (await import(spec)) as ModelModule;
-    const model = await mod.AnyEcg.load(abs);
+    const model = await AnyEcg.load(abs);
     return {
       backend: {
         name: `anyecg (${abs})`,
