@@ -37,3 +37,15 @@ export {
 } from "./data/intervals.js";
 // Metrics
 export * from "./eval/metrics/index.js";
+// The model
+export {
+  AnyEcg,
+  Tokenizer,
+  shippingConfig,
+  tinyConfig,
+  ecgTokenCount,
+  type AnyEcgMessage,
+  type ChatOptions,
+  type AnyEcgConfig,
+} from "./model/index.js";
+export { defaultModelDir } from "./paths.js";
