@@ -15,7 +15,12 @@ describe("stage configs", () => {
     }
     const s1 = loadStageConfig("configs/anyecg-small/stage1.json");
     expect(s1.trainable).toEqual(["encoder", "projector"]);
-    expect(loadStageConfig("configs/anyecg-small/stage2.json").trainable).toContain("lora");
+    // Stages 2-3 fine-tune the whole small LM (ours, trained from scratch in stage 0).
+    expect(loadStageConfig("configs/anyecg-small/stage2.json").trainable).toEqual([
+      "encoder",
+      "projector",
+      "lm",
+    ]);
   });
 
   it("rebases runs/ paths and applies command-line overrides", () => {
