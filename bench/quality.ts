@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- quality [--json] [--limit n] [--model dir] [--fresh]`: the quality table.
+ * `npm run bench -- quality [--json] [--limit n | --per-group n] [--model dir] [--fresh]`: the
+ * quality table (`--per-group n`: the first n examples of each task and dataset).
  *
  * Builds the anyECG validation split from the shared data (cached in runs/quality/dataset), runs
  * the shipped model (models/anyecg-small, when it exists), the classical baseline and the
@@ -57,7 +58,11 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
     await buildDataset({ dataDir, outDir: dsDir, seed: 0, force: true, log: null });
   }
   const limitArg = arg(opts.args, "--limit");
-  const examples = selectExamples(readExamples(validFile), limitArg ? { limit: Number(limitArg) } : {});
+  const perGroup = arg(opts.args, "--per-group");
+  const examples = selectExamples(readExamples(validFile), {
+    ...(limitArg ? { limit: Number(limitArg) } : {}),
+    ...(perGroup ? { perGroup: Number(perGroup) } : {}),
+  });
   const roots = parseEcgRoots([dataDir]);
 
   const constant = constantPredictor(join(dsDir, "train.jsonl"));

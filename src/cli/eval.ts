@@ -17,6 +17,7 @@ interface EvalOptions {
   ecgRoot: string[];
   task: string[];
   limit?: string;
+  perGroup?: string;
   json: boolean;
   out?: string;
   baseline?: string;
@@ -40,6 +41,7 @@ export function registerEvalCommand(program: Command): void {
     )
     .option("--task <task>", "only this task (repeatable or comma-separated)", collect, [])
     .option("--limit <n>", "only the first n examples (after --task)")
+    .option("--per-group <n>", "only the first n examples of each task and dataset")
     .option("--out <dir>", "write predictions.jsonl, results.json, results.md here (resumes a run)")
     .option("--json", "print the results as JSON instead of a table", false)
     .option("--train <file>", "constant baseline: training examples (default: train.jsonl beside --data)")
@@ -61,6 +63,7 @@ export function registerEvalCommand(program: Command): void {
       const examples = selectExamples(readExamples(o.data), {
         tasks,
         ...(o.limit === undefined ? {} : { limit: Number(o.limit) }),
+        ...(o.perGroup === undefined ? {} : { perGroup: Number(o.perGroup) }),
       });
       const roots = parseEcgRoots(o.ecgRoot);
       const predictor = await createPredictor({

@@ -51,7 +51,7 @@ export interface PredictionLine {
 /** Chooses examples by task and count; an unknown task is an error listing the known ones. */
 export function selectExamples(
   examples: readonly EvalExample[],
-  opts: { tasks?: readonly string[]; limit?: number },
+  opts: { tasks?: readonly string[]; limit?: number; perGroup?: number },
 ): EvalExample[] {
   let out = [...examples];
   if (opts.tasks?.length) {
@@ -68,6 +68,17 @@ export function selectExamples(
     if (!(Number.isInteger(opts.limit) && opts.limit > 0))
       throw new EcgInputError("--limit", `must be a whole number > 0, got ${opts.limit}`);
     out = out.slice(0, opts.limit);
+  }
+  if (opts.perGroup !== undefined) {
+    if (!(Number.isInteger(opts.perGroup) && opts.perGroup > 0))
+      throw new EcgInputError("--per-group", `must be a whole number > 0, got ${opts.perGroup}`);
+    // The first n of each task and dataset, in file order: a quick run that still covers every row.
+    const seen = new Map<string, number>();
+    out = out.filter((e) => {
+      const key = `${e.task}|${e.dataset}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      return seen.get(key)! <= opts.perGroup!;
+    });
   }
   return out;
 }

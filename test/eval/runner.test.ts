@@ -173,6 +173,12 @@ describe("bad input", () => {
     ]);
   });
 
+  it("--per-group keeps the first n examples of each task and dataset", () => {
+    const ids = selectExamples(readExamples(fixture), { perGroup: 1 }).map((e) => e.id);
+    expect(ids).toEqual(["loc-v", "qa-1", "rep-1"]);
+    expect(() => selectExamples(readExamples(fixture), { perGroup: 0 })).toThrow(/--per-group/);
+  });
+
   it("scores an unreadable answer 0, counts and lists it, and does not throw", async () => {
     const examples = readExamples(fixture);
     const p = scripted({
