@@ -52,27 +52,18 @@ export function reportExamples(
     const input = { path: r.path, name: String(r.ecgId), split: r.split, leads: r.leads, statements };
     out.push(reportExample(DATASET.ptbxl, input, seed, statements[0]!));
   }
-  for (const r of src.ludb ?? []) {
-    if (!r.diagnoses.length) continue;
-    const input = {
-      path: r.info.path,
-      name: r.info.name,
-      split: r.split,
-      leads: r.info.leads,
-      statements: r.diagnoses,
-    };
-    out.push(reportExample(DATASET.ludb, input, seed, r.diagnoses[0]!));
-  }
-  for (const r of src.cinc2021 ?? []) {
-    if (!r.diagnoses.length) continue;
-    const input = {
-      path: r.info.path,
-      name: r.info.name,
-      split: r.split,
-      leads: r.info.leads,
-      statements: r.diagnoses,
-    };
-    out.push(reportExample(DATASET.cinc2021, input, seed, r.diagnoses[0]!));
+  // LUDB and CinC 2021 carry their diagnoses in the WFDB header: the same example for both.
+  const headerDiagnosed = [
+    [DATASET.ludb, src.ludb ?? []],
+    [DATASET.cinc2021, src.cinc2021 ?? []],
+  ] as const;
+  for (const [dataset, records] of headerDiagnosed) {
+    for (const r of records) {
+      if (!r.diagnoses.length) continue;
+      const { path, name, leads } = r.info;
+      const input = { path, name, split: r.split, leads, statements: r.diagnoses };
+      out.push(reportExample(dataset, input, seed, r.diagnoses[0]!));
+    }
   }
   for (const r of src.cinc2017 ?? []) {
     const name = CINC2017_LABELS[r.label]!;
