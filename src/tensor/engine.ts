@@ -29,7 +29,7 @@ import {
 export const KERNELS = [
   "setScratch", "gemm", "unary", "unaryBwd", "swiglu", "swigluBwd", "binary", "axpby", "fill", "copy4d",
   "chunkSums", "colSum", "normFwd", "normBwdX", "normBwdW", "softmax", "softmaxBwd", "attnFwd", "attnBwd",
-  "ceFwd", "ceBwd", "embFwd", "embBwd", "rope", "adamw",
+  "ceFwd", "ceBwd", "embFwd", "embBwd", "rope", "adamw", "gemmPackB", "gemmPacked",
 ] as const; // prettier-ignore
 export type KernelName = (typeof KERNELS)[number];
 type KernelFn = (...args: number[]) => void;
@@ -89,6 +89,8 @@ export class Engine {
   readonly relaxedSimd: boolean;
   private readonly fns: KernelFn[];
   private readonly gemmScratch: number;
+  /** Bytes `gemmPackB` needs for a K x N op(B) (the kernels' strip width decides the padding). */
+  readonly gemmPackedBytes: (K: number, N: number) => number;
   private top = HEAP_START;
   private readonly free = new Map<number, number[]>();
   /** Size of every live block, by offset (a block may be larger than its request's class). */
@@ -115,6 +117,7 @@ export class Engine {
     });
     this.fns = KERNELS.map((n) => instance.exports[n] as KernelFn);
     this.gemmScratch = (instance.exports.gemmScratchBytes as () => number)();
+    this.gemmPackedBytes = instance.exports.gemmPackedBytes as (K: number, N: number) => number;
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     this.threadCount = Math.max(1, Math.floor(threads));

@@ -1,15 +1,17 @@
 // Cache-blocked, register-tiled single-precision matrix product (GotoBLAS loop order):
 //   C = beta * C + alpha * op(A) * op(B),  op(A): M x K, op(B): K x N, all row-major with strides.
-// Panels of op(B) (KC x NC) and op(A) (MC x KC) are packed into per-thread scratch so the 4 x 8
+// Panels of op(B) (KC x NC) and op(A) (MC x KC) are packed into per-thread scratch so the 6 x 8
 // micro-kernel streams both from contiguous memory whatever the transposes; tails are zero-padded.
+// 6 x 8 = 12 accumulators + 2 B vectors + 1 broadcast fit V8's 16 xmm registers without spills
+// (4 x 8 left the loop overhead a larger share; 4 x 12 and unrolling K made V8 spill).
 // Each C element is summed over K in the same order whatever the thread split, so results are
 // bitwise identical for any number of threads.
 import { hsum, part, partAligned, scratchBase } from "./common";
 
-export const MR: i32 = 4;
+export const MR: i32 = 6;
 export const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = 120; // a multiple of MR: no zero-padded strip inside a block
 const NC: i32 = 1024;
 
 /** Bytes of scratch one thread needs for `gemm` (packed A and B panels and an edge tile). */
@@ -17,69 +19,85 @@ export function gemmScratchBytes(): i32 {
   return (KC * MC + KC * NC + MR * NR) * 4 + 64;
 }
 
+/**
+ * One full MR-row strip of op(A) = A (rows p0, p0 + ld4, ...; kc columns) as strip[k*MR + r]:
+ * rows 0-3 by 4 x 4 transposes, rows 4-5 interleaved in pairs (8 bytes per k).
+ */
+function packA6(p0: usize, ld4: usize, kc: i32, dst: usize): void {
+  const p1 = p0 + ld4;
+  const p2 = p1 + ld4;
+  const p3 = p2 + ld4;
+  const p4 = p3 + ld4;
+  const p5 = p4 + ld4;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const o = (<usize>k) << 2;
+    const a0 = v128.load(p0 + o);
+    const a1 = v128.load(p1 + o);
+    const a2 = v128.load(p2 + o);
+    const a3 = v128.load(p3 + o);
+    const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+    const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+    const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+    const a4 = v128.load(p4 + o);
+    const a5 = v128.load(p5 + o);
+    const lo = v128.shuffle<f32>(a4, a5, 0, 4, 1, 5);
+    const hi = v128.shuffle<f32>(a4, a5, 2, 6, 3, 7);
+    v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    v128.store64_lane(dst, lo, 0, 16);
+    v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 24);
+    v128.store64_lane(dst, lo, 1, 40);
+    v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 48);
+    v128.store64_lane(dst, hi, 0, 64);
+    v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 72);
+    v128.store64_lane(dst, hi, 1, 88);
+    dst += 96;
+  }
+  for (; k < kc; k++) {
+    const o = (<usize>k) << 2;
+    store<f32>(dst, load<f32>(p0 + o));
+    store<f32>(dst, load<f32>(p1 + o), 4);
+    store<f32>(dst, load<f32>(p2 + o), 8);
+    store<f32>(dst, load<f32>(p3 + o), 12);
+    store<f32>(dst, load<f32>(p4 + o), 16);
+    store<f32>(dst, load<f32>(p5 + o), 20);
+    dst += 24;
+  }
+}
+
 /** Packs rows [m0, m0+mc) x cols [k0, k0+kc) of op(A) into MR-row strips: strip[k*MR + r]. */
 function packA(trans: bool, A: usize, lda: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  const ld4 = lda << 2;
   for (let i = 0; i < mc; i += MR) {
     const mr = min<i32>(MR, mc - i);
     if (!trans) {
       const p0 = A + ((<usize>(m0 + i) * lda + <usize>k0) << 2);
       if (mr == MR) {
-        const ld4 = lda << 2;
-        const p1 = p0 + ld4;
-        const p2 = p1 + ld4;
-        const p3 = p2 + ld4;
-        let k = 0;
-        for (; k + 4 <= kc; k += 4) {
-          // 4x4 transpose of rows r0..r3, cols k..k+3
-          const o = (<usize>k) << 2;
-          const a0 = v128.load(p0 + o);
-          const a1 = v128.load(p1 + o);
-          const a2 = v128.load(p2 + o);
-          const a3 = v128.load(p3 + o);
-          const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
-          const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-          const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
-          const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-          v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-          v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-          v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-          v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-          dst += 64;
+        packA6(p0, ld4, kc, dst);
+        dst += (<usize>(kc * MR)) << 2;
+        continue;
+      }
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          const v: f32 = r < mr ? load<f32>(p0 + <usize>r * ld4 + ((<usize>k) << 2)) : 0;
+          store<f32>(dst + ((<usize>r) << 2), v);
         }
-        for (; k < kc; k++) {
-          const o = (<usize>k) << 2;
-          store<f32>(dst, load<f32>(p0 + o));
-          store<f32>(dst, load<f32>(p1 + o), 4);
-          store<f32>(dst, load<f32>(p2 + o), 8);
-          store<f32>(dst, load<f32>(p3 + o), 12);
-          dst += 16;
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          for (let r = 0; r < MR; r++) {
-            const v: f32 = r < mr ? load<f32>(p0 + ((<usize>r * lda + <usize>k) << 2)) : 0;
-            store<f32>(dst + ((<usize>r) << 2), v);
-          }
-          dst += MR << 2;
-        }
+        dst += MR << 2;
       }
     } else {
       // op(A)[m, k] = A[k, m]: MR consecutive floats per k
       let p = A + ((<usize>k0 * lda + <usize>(m0 + i)) << 2);
-      const ld4 = lda << 2;
-      if (mr == MR) {
-        for (let k = 0; k < kc; k++) {
+      for (let k = 0; k < kc; k++) {
+        if (mr == MR) {
           v128.store(dst, v128.load(p));
-          dst += 16;
-          p += ld4;
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
+          store<u64>(dst, load<u64>(p, 16), 16);
+        } else {
           for (let r = 0; r < MR; r++)
             store<f32>(dst + ((<usize>r) << 2), r < mr ? load<f32>(p + ((<usize>r) << 2)) : 0);
-          dst += MR << 2;
-          p += ld4;
         }
+        dst += MR << 2;
+        p += ld4;
       }
     }
   }
@@ -171,13 +189,17 @@ function micro(
   tmp: usize,
 ): void {
   let c00 = f32x4.splat(0),
-    c01 = f32x4.splat(0),
-    c10 = f32x4.splat(0),
+    c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0),
     c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0),
-    c21 = f32x4.splat(0),
-    c30 = f32x4.splat(0),
+    c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0),
     c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0),
+    c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0),
+    c51 = f32x4.splat(0);
   if (ASC_FEATURE_RELAXED_SIMD) {
     // fused multiply-add where the engine allows it (one instruction instead of two)
     for (let k = 0; k < kc; k++) {
@@ -195,7 +217,13 @@ function micro(
       a = v128.load32_splat(ap, 12);
       c30 = f32x4.relaxed_madd(a, b0, c30);
       c31 = f32x4.relaxed_madd(a, b1, c31);
-      ap += 16;
+      a = v128.load32_splat(ap, 16);
+      c40 = f32x4.relaxed_madd(a, b0, c40);
+      c41 = f32x4.relaxed_madd(a, b1, c41);
+      a = v128.load32_splat(ap, 20);
+      c50 = f32x4.relaxed_madd(a, b0, c50);
+      c51 = f32x4.relaxed_madd(a, b1, c51);
+      ap += MR << 2;
       bp += 32;
     }
   } else {
@@ -214,7 +242,13 @@ function micro(
       a = v128.load32_splat(ap, 12);
       c30 = f32x4.add(c30, f32x4.mul(a, b0));
       c31 = f32x4.add(c31, f32x4.mul(a, b1));
-      ap += 16;
+      a = v128.load32_splat(ap, 16);
+      c40 = f32x4.add(c40, f32x4.mul(a, b0));
+      c41 = f32x4.add(c41, f32x4.mul(a, b1));
+      a = v128.load32_splat(ap, 20);
+      c50 = f32x4.add(c50, f32x4.mul(a, b0));
+      c51 = f32x4.add(c51, f32x4.mul(a, b1));
+      ap += MR << 2;
       bp += 32;
     }
   }
@@ -234,10 +268,16 @@ function micro(
     c += l4;
     out(c, c30, va, vb, useBeta);
     out(c + 16, c31, va, vb, useBeta);
+    c += l4;
+    out(c, c40, va, vb, useBeta);
+    out(c + 16, c41, va, vb, useBeta);
+    c += l4;
+    out(c, c50, va, vb, useBeta);
+    out(c + 16, c51, va, vb, useBeta);
     return;
   }
   // edge tile: go through tmp so both paths share the same arithmetic
-  v128.store(tmp, c00);
+  v128.store(tmp, c00, 0);
   v128.store(tmp, c01, 16);
   v128.store(tmp, c10, 32);
   v128.store(tmp, c11, 48);
@@ -245,12 +285,59 @@ function micro(
   v128.store(tmp, c21, 80);
   v128.store(tmp, c30, 96);
   v128.store(tmp, c31, 112);
+  v128.store(tmp, c40, 128);
+  v128.store(tmp, c41, 144);
+  v128.store(tmp, c50, 160);
+  v128.store(tmp, c51, 176);
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) {
       const p = c + ((<usize>r * ldc + <usize>j) << 2);
       let v = load<f32>(tmp + ((<usize>(r * NR + j)) << 2)) * alpha;
       if (useBeta) v += load<f32>(p) * beta;
       store<f32>(p, v);
+    }
+  }
+}
+
+/** Columns of op(B) once packed: N rounded up to whole NR-column strips (tails are zero). */
+function packedCols(N: i32): usize {
+  return <usize>(((N + NR - 1) / NR) * NR);
+}
+
+/**
+ * Rows [m0, m1) x cols [jc, jc+nc) of C for one KC block (k0, kc): packs each MC-row block of
+ * op(A) and runs the micro-kernel over the packed op(B) strips at `bpanel` (strip j*NR at
+ * bpanel + j*NR*kc floats). `bet` scales the old C (beta on the first K block, then 1).
+ */
+function blockRows(
+  transA: bool,
+  A: usize,
+  lda: usize,
+  m0: i32,
+  m1: i32,
+  k0: i32,
+  kc: i32,
+  jc: i32,
+  nc: i32,
+  bpanel: usize,
+  alpha: f32,
+  bet: f32,
+  C: usize,
+  ldc: usize,
+  pa: usize,
+  tmp: usize,
+): void {
+  for (let ic = m0; ic < m1; ic += MC) {
+    const mc = min<i32>(MC, m1 - ic);
+    packA(transA, A, lda, ic, mc, k0, kc, pa);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const nr = min<i32>(NR, nc - jr);
+      const bp = bpanel + <usize>(jr * kc * 4);
+      for (let ir = 0; ir < mc; ir += MR) {
+        const mr = min<i32>(MR, mc - ir);
+        const c = C + ((<usize>(ic + ir) * ldc + <usize>(jc + jr)) << 2);
+        micro(kc, pa + <usize>(ir * kc * 4), bp, c, ldc, mr, nr, alpha, bet, tmp);
+      }
     }
   }
 }
@@ -295,21 +382,104 @@ export function gemmBlock(
     const nc = min<i32>(NC, n1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min<i32>(KC, K - pc);
-      const bet: f32 = pc == 0 ? beta : 1;
       packB(transB, B, <usize>ldb, pc, kc, jc, nc, pb);
-      for (let ic = m0; ic < m1; ic += MC) {
-        const mc = min<i32>(MC, m1 - ic);
-        packA(transA, A, <usize>lda, ic, mc, pc, kc, pa);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min<i32>(NR, nc - jr);
-          const bp = pb + <usize>(jr * kc * 4);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min<i32>(MR, mc - ir);
-            const c = C + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
-            micro(kc, pa + <usize>(ir * kc * 4), bp, c, <usize>ldc, mr, nr, alpha, bet, tmp);
-          }
-        }
-      }
+      const bet: f32 = pc == 0 ? beta : 1;
+      blockRows(transA, A, <usize>lda, m0, m1, pc, kc, jc, nc, pb, alpha, bet, C, <usize>ldc, pa, tmp);
+    }
+  }
+}
+
+// ---- one large product across threads: op(B) packed once, shared by every row share -------
+
+/** Bytes `gemmPackB` writes for a K x N op(B). */
+export function gemmPackedBytes(K: i32, N: i32): i32 {
+  return <i32>(<usize>K * packedCols(N) * 4);
+}
+
+/**
+ * Packs all of op(B) (K x N, flags bit 1: B stored N x K) at `dst` for `gemmPacked`: K block
+ * by K block (KC rows, packedCols(N) columns each, in NR-column strips). Thread `tid` packs
+ * its share of the strips, so the threads pack in parallel.
+ */
+export function gemmPackB(
+  tid: i32,
+  nt: i32,
+  flags: i32,
+  K: i32,
+  N: i32,
+  B: usize,
+  ldb: i32,
+  dst: usize,
+): void {
+  const n0 = partAligned(N, NR, tid, nt);
+  const n1 = partAligned(N, NR, tid + 1, nt);
+  if (n1 <= n0) return;
+  const np = packedCols(N);
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min<i32>(KC, K - pc);
+    packB(
+      (flags & 2) != 0,
+      B,
+      <usize>ldb,
+      pc,
+      kc,
+      n0,
+      n1 - n0,
+      dst + ((<usize>pc * np + <usize>(n0 * kc)) << 2),
+    );
+  }
+}
+
+/**
+ * C = beta*C + alpha*op(A) op(B) (K > 0) with op(B) already packed at `Bp` by `gemmPackB`;
+ * thread `tid` of `nt` computes its share of the rows. Same packing, blocking and k order as
+ * `gemm`, so the result is bitwise the same as `gemm`'s for any split.
+ */
+export function gemmPacked(
+  tid: i32,
+  nt: i32,
+  flags: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  alpha: f32,
+  beta: f32,
+  A: usize,
+  lda: i32,
+  Bp: usize,
+  C: usize,
+  ldc: i32,
+): void {
+  const m0 = partAligned(M, MR, tid, nt);
+  const m1 = partAligned(M, MR, tid + 1, nt);
+  if (m1 <= m0 || N <= 0) return;
+  const pa = scratchBase;
+  const tmp = pa + <usize>(KC * MC * 4) + <usize>(KC * NC * 4);
+  const np = packedCols(N);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min<i32>(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min<i32>(KC, K - pc);
+      const bpanel = Bp + ((<usize>pc * np + <usize>(jc * kc)) << 2);
+      const bet: f32 = pc == 0 ? beta : 1;
+      blockRows(
+        (flags & 1) != 0,
+        A,
+        <usize>lda,
+        m0,
+        m1,
+        pc,
+        kc,
+        jc,
+        nc,
+        bpanel,
+        alpha,
+        bet,
+        C,
+        <usize>ldc,
+        pa,
+        tmp,
+      );
     }
   }
 }

@@ -2,7 +2,7 @@
 // Parallel kernels take (tid, nt) first; the JS side (src/tensor/engine.ts) calls them on every
 // thread with the same remaining arguments.
 export { setScratch } from "./common";
-export { gemm, gemmScratchBytes } from "./gemm";
+export { gemm, gemmScratchBytes, gemmPackB, gemmPacked, gemmPackedBytes } from "./gemm";
 export {
   unary,
   unaryBwd,
