@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- engine [--json] [--threads N] [--rounds 5] [--profile] [--no-peer]`: our
+ * `npm run bench -- engine [--json] [--threads N] [--rounds 5] [--profile] [--no-peer] [--gemm-only]`: our
  * training step of the reference transformer stack and the 1024 float32 matrix product, side by
  * side with PyTorch (../shared/bench/torch_reference.py block / gemm), interleaved round by
  * round in the same run, as ratios of medians and of bests. JSON: the issue's
  * `{"block":{"oursSeconds","pytorchSeconds","ratio"},"gemm":{"oursGflops","pytorchGflops","ratio"}}`
  * (medians), plus bests, every round's value, the load average and whether relaxed SIMD is on.
+ * `--gemm-only`: just our matrix product on 1024 and the reference stack's shapes (every
+ * transpose the training step uses), 1 thread and all threads, interleaved, median and best.
  */
 import os from "node:os";
 import type { BenchOptions } from "./run.js";
@@ -78,6 +80,50 @@ function gemmGflops(n: number, reps: number): number {
   return (2 * n ** 3) / t[0]! / 1e9;
 }
 
+/** Products of the reference stack (rows = batch * seq = 2048, width 256, MLP 1024) and 1024. */
+const gemmShapes: { name: string; tA: boolean; tB: boolean; M: number; N: number; K: number }[] = [
+  { name: "1024 square", tA: false, tB: false, M: 1024, N: 1024, K: 1024 },
+  { name: "qkv x W^T", tA: false, tB: true, M: 2048, N: 768, K: 256 },
+  { name: "down x W^T", tA: false, tB: true, M: 2048, N: 256, K: 1024 },
+  { name: "qkv dx = g W", tA: false, tB: false, M: 2048, N: 256, K: 768 },
+  { name: "up dW = g^T x", tA: true, tB: false, M: 1024, N: 256, K: 2048 },
+];
+
+/** GFLOP/s of each shape at 1 thread and at `threads`: per round the best of a few, interleaved. */
+function gemmShapesBench(threads: number, rounds: number): Record<string, unknown>[] {
+  const e = T.engine();
+  const rng = new T.Rng(2);
+  const runs = gemmShapes.map((s) => {
+    const a = T.randn([s.M * s.K], rng).keep();
+    const b = T.randn([s.K * s.N], rng).keep();
+    const c = T.zeros([s.M * s.N]).keep();
+    const [lda, ldb] = [s.tA ? s.M : s.K, s.tB ? s.K : s.N];
+    const fn = () => T.gemmRaw(s.tA, s.tB, s.M, s.N, s.K, 1, a.ptr, lda, 0, b.ptr, ldb, 0, 0, c.ptr, s.N, 0);
+    return { s, fn, free: () => [a, b, c].forEach((t) => t.dispose()), g: [[], []] as number[][] };
+  });
+  const counts = threads > 1 ? [1, threads] : [1];
+  for (let r = 0; r < rounds; r++)
+    for (const x of runs)
+      counts.forEach((n, i) => {
+        e.setThreads(n);
+        x.g[i]!.push((2 * x.s.M * x.s.N * x.s.K) / times(x.fn, 3)[0]! / 1e9);
+      });
+  e.setThreads(threads);
+  runs.forEach((x) => x.free());
+  const out = runs.flatMap((x) =>
+    counts.map((n, i) => {
+      const st = stats(x.g[i]!.map((g) => -g));
+      const shape = `${x.s.tA ? "A^T" : "A"} ${x.s.tB ? "B^T" : "B"} ${x.s.M}x${x.s.N}x${x.s.K}`;
+      return { name: x.s.name, shape, threads: n, gflops: -st.median, best: -st.best };
+    }),
+  );
+  printTable(
+    ["product", "shape (M x N x K)", "threads", `GFLOP/s (median of ${rounds})`, "best"],
+    out.map((o) => [o.name, o.shape, o.threads, o.gflops, o.best]),
+  );
+  return out;
+}
+
 /** Best and median of a list. */
 function stats(xs: number[]): { best: number; median: number; all: number[] } {
   const s = [...xs].sort((a, b) => a - b);
@@ -118,6 +164,8 @@ export default async function engineBench(opts: BenchOptions): Promise<Record<st
   const skipPeer = opts.args.includes("--no-peer");
   e.setThreads(threads);
   const loadStart = loadavg();
+  if (opts.args.includes("--gemm-only"))
+    return { gemm: gemmShapesBench(threads, rounds), relaxedSimd: e.relaxedSimd, loadAverage: loadStart };
   console.log(
     `threads ${threads}, relaxed SIMD (fused multiply-add) ${e.relaxedSimd ? "on" : "off"}, ` +
       `load average at start ${loadStart.join(" ")}`,
