@@ -18,8 +18,9 @@ export function gemmRaw(
   const flags = (transA ? 1 : 0) | (transB ? 2 : 0);
   const work = (M * N * K * batch) / 32;
   const e = engine();
-  if (batch === 1 && K > 0 && M >= PACKED_MIN_ROWS && e.threads > 1 && work >= 2 * e.minParallelWork)
-    return gemmShared(flags, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, work);
+  // one large product on several threads: op(B) packed once for all of them
+  const one = batch === 1 && K > 0 && M >= PACKED_MIN_ROWS && work >= 2 * e.minParallelWork;
+  if (one && e.threads > 1 && gemmShared(flags, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, work)) return;
   // shares of whole matrices, or of >= 64 rows / 128 columns (each share packs its own panels)
   const parts = Math.max(batch, Math.ceil(M / 64), M >= N ? 1 : Math.ceil(N / 128));
   e.runSplit("gemm", work, parts, flags, M, N, K, alpha, beta, a, lda, sA, b, ldb, sB, c, ldc, sC, batch);
@@ -27,18 +28,22 @@ export function gemmRaw(
 
 /** Rows from which one product split across threads packs op(B) once for all of them. */
 const PACKED_MIN_ROWS = 128;
+/** Largest packed op(B) (a temporary block) worth it; larger ones pack per share as before. */
+const PACKED_MAX_BYTES = 64 << 20;
 
 /**
  * One large product on several threads: the threads first pack op(B) together into one shared
  * buffer, then take shares of >= 64 rows that all read it (instead of every share packing all
- * of op(B) again). Same arithmetic as the "gemm" kernel, so the same bits.
+ * of op(B) again). Same arithmetic as the "gemm" kernel, so the same bits. False (nothing done)
+ * when the packed op(B) would be too large.
  */
 function gemmShared(
   flags: number, M: number, N: number, K: number, alpha: number, a: number, lda: number,
   b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
-): void {
+): boolean {
   const e = engine();
   const bytes = e.gemmPackedBytes(K, N);
+  if (!(bytes > 0 && bytes <= PACKED_MAX_BYTES)) return false;
   const packed = e.alloc(bytes);
   try {
     e.runSplit("gemmPackB", bytes / 4, Math.ceil(N / 64), flags, K, N, b, ldb, packed);
@@ -46,6 +51,7 @@ function gemmShared(
   } finally {
     e.release(packed);
   }
+  return true;
 } // prettier-ignore
 
 function dims2(t: Tensor, what: string): [number, number] {
