@@ -1,17 +1,19 @@
 // Cache-blocked, register-tiled single-precision matrix product (GotoBLAS loop order):
 //   C = beta * C + alpha * op(A) * op(B),  op(A): M x K, op(B): K x N, all row-major with strides.
-// Panels of op(B) (KC x NC) and op(A) (MC x KC) are packed into per-thread scratch so the 6 x 8
+// Panels of op(B) (KC x NC) and op(A) (MC x KC) are packed into per-thread scratch so the MR x 8
 // micro-kernel streams both from contiguous memory whatever the transposes; tails are zero-padded.
-// 6 x 8 = 12 accumulators + 2 B vectors + 1 broadcast fit V8's 16 xmm registers without spills
-// (4 x 8 left the loop overhead a larger share; 4 x 12 and unrolling K made V8 spill).
+// With fused multiply-add the tile is 6 x 8: 12 accumulators + 2 B vectors + 1 broadcast fit V8's
+// 15 usable xmm registers without spills (4 x 8 was ~10% slower; 4 x 12 and unrolling K spilled).
 // Each C element is summed over K in the same order whatever the thread split, so results are
 // bitwise identical for any number of threads.
 import { hsum, part, partAligned, scratchBase } from "./common";
 
-export const MR: i32 = 6;
+// Rows per tile: 6 with fused multiply-add; 4 without, where each product needs a temporary
+// register and 6 rows would spill.
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 export const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 120; // a multiple of MR: no zero-padded strip inside a block
+const MC: i32 = 120; // a multiple of MR (6 or 4): no zero-padded strip inside a block
 const NC: i32 = 1024;
 
 /** Bytes of scratch one thread needs for `gemm` (packed A and B panels and an edge tile). */
@@ -19,8 +21,40 @@ export function gemmScratchBytes(): i32 {
   return (KC * MC + KC * NC + MR * NR) * 4 + 64;
 }
 
+/** One full 4-row strip of op(A) = A (rows p0, p0 + ld4, ...; kc columns): 4 x 4 transposes. */
+function packA4(p0: usize, ld4: usize, kc: i32, dst: usize): void {
+  const p1 = p0 + ld4;
+  const p2 = p1 + ld4;
+  const p3 = p2 + ld4;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const o = (<usize>k) << 2;
+    const a0 = v128.load(p0 + o);
+    const a1 = v128.load(p1 + o);
+    const a2 = v128.load(p2 + o);
+    const a3 = v128.load(p3 + o);
+    const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+    const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+    const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+    v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+    v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+    v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+    dst += 64;
+  }
+  for (; k < kc; k++) {
+    const o = (<usize>k) << 2;
+    store<f32>(dst, load<f32>(p0 + o));
+    store<f32>(dst, load<f32>(p1 + o), 4);
+    store<f32>(dst, load<f32>(p2 + o), 8);
+    store<f32>(dst, load<f32>(p3 + o), 12);
+    dst += 16;
+  }
+}
+
 /**
- * One full MR-row strip of op(A) = A (rows p0, p0 + ld4, ...; kc columns) as strip[k*MR + r]:
+ * One full 6-row strip of op(A) = A (rows p0, p0 + ld4, ...; kc columns) as strip[k*MR + r]:
  * rows 0-3 by 4 x 4 transposes, rows 4-5 interleaved in pairs (8 bytes per k).
  */
 function packA6(p0: usize, ld4: usize, kc: i32, dst: usize): void {
@@ -74,7 +108,8 @@ function packA(trans: bool, A: usize, lda: usize, m0: i32, mc: i32, k0: i32, kc:
     if (!trans) {
       const p0 = A + ((<usize>(m0 + i) * lda + <usize>k0) << 2);
       if (mr == MR) {
-        packA6(p0, ld4, kc, dst);
+        if (MR == 6) packA6(p0, ld4, kc, dst);
+        else packA4(p0, ld4, kc, dst);
         dst += (<usize>(kc * MR)) << 2;
         continue;
       }
@@ -91,7 +126,7 @@ function packA(trans: bool, A: usize, lda: usize, m0: i32, mc: i32, k0: i32, kc:
       for (let k = 0; k < kc; k++) {
         if (mr == MR) {
           v128.store(dst, v128.load(p));
-          store<u64>(dst, load<u64>(p, 16), 16);
+          if (MR == 6) store<u64>(dst, load<u64>(p, 16), 16);
         } else {
           for (let r = 0; r < MR; r++)
             store<f32>(dst + ((<usize>r) << 2), r < mr ? load<f32>(p + ((<usize>r) << 2)) : 0);
@@ -175,8 +210,20 @@ function out(p: usize, acc: v128, alpha: v128, beta: v128, useBeta: bool): void 
   v128.store(p, v);
 }
 
-/** C tile (mr x nr, at c with row stride ldc floats) = beta*C + alpha * Ap(MR x kc) * Bp(kc x NR). */
-function micro(
+/** Stores an edge tile (mr x nr of the MR x NR tile left at tmp) with the full tiles' arithmetic. */
+function edge(c: usize, ldc: usize, mr: i32, nr: i32, alpha: f32, beta: f32, tmp: usize): void {
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j++) {
+      const p = c + ((<usize>r * ldc + <usize>j) << 2);
+      let v = load<f32>(tmp + ((<usize>(r * NR + j)) << 2)) * alpha;
+      if (beta != 0) v += load<f32>(p) * beta;
+      store<f32>(p, v);
+    }
+  }
+}
+
+/** 6 x 8 tile with fused multiply-add: C tile = beta*C + alpha * Ap(6 x kc) * Bp(kc x 8). */
+function micro6(
   kc: i32,
   ap: usize,
   bp: usize,
@@ -200,57 +247,29 @@ function micro(
     c41 = f32x4.splat(0);
   let c50 = f32x4.splat(0),
     c51 = f32x4.splat(0);
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    // fused multiply-add where the engine allows it (one instruction instead of two)
-    for (let k = 0; k < kc; k++) {
-      const b0 = v128.load(bp);
-      const b1 = v128.load(bp, 16);
-      let a = v128.load32_splat(ap);
-      c00 = f32x4.relaxed_madd(a, b0, c00);
-      c01 = f32x4.relaxed_madd(a, b1, c01);
-      a = v128.load32_splat(ap, 4);
-      c10 = f32x4.relaxed_madd(a, b0, c10);
-      c11 = f32x4.relaxed_madd(a, b1, c11);
-      a = v128.load32_splat(ap, 8);
-      c20 = f32x4.relaxed_madd(a, b0, c20);
-      c21 = f32x4.relaxed_madd(a, b1, c21);
-      a = v128.load32_splat(ap, 12);
-      c30 = f32x4.relaxed_madd(a, b0, c30);
-      c31 = f32x4.relaxed_madd(a, b1, c31);
-      a = v128.load32_splat(ap, 16);
-      c40 = f32x4.relaxed_madd(a, b0, c40);
-      c41 = f32x4.relaxed_madd(a, b1, c41);
-      a = v128.load32_splat(ap, 20);
-      c50 = f32x4.relaxed_madd(a, b0, c50);
-      c51 = f32x4.relaxed_madd(a, b1, c51);
-      ap += MR << 2;
-      bp += 32;
-    }
-  } else {
-    for (let k = 0; k < kc; k++) {
-      const b0 = v128.load(bp);
-      const b1 = v128.load(bp, 16);
-      let a = v128.load32_splat(ap);
-      c00 = f32x4.add(c00, f32x4.mul(a, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 4);
-      c10 = f32x4.add(c10, f32x4.mul(a, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 8);
-      c20 = f32x4.add(c20, f32x4.mul(a, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 12);
-      c30 = f32x4.add(c30, f32x4.mul(a, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 16);
-      c40 = f32x4.add(c40, f32x4.mul(a, b0));
-      c41 = f32x4.add(c41, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 20);
-      c50 = f32x4.add(c50, f32x4.mul(a, b0));
-      c51 = f32x4.add(c51, f32x4.mul(a, b1));
-      ap += MR << 2;
-      bp += 32;
-    }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.relaxed_madd(a, b0, c00);
+    c01 = f32x4.relaxed_madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.relaxed_madd(a, b0, c10);
+    c11 = f32x4.relaxed_madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.relaxed_madd(a, b0, c20);
+    c21 = f32x4.relaxed_madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.relaxed_madd(a, b0, c30);
+    c31 = f32x4.relaxed_madd(a, b1, c31);
+    a = v128.load32_splat(ap, 16);
+    c40 = f32x4.relaxed_madd(a, b0, c40);
+    c41 = f32x4.relaxed_madd(a, b1, c41);
+    a = v128.load32_splat(ap, 20);
+    c50 = f32x4.relaxed_madd(a, b0, c50);
+    c51 = f32x4.relaxed_madd(a, b1, c51);
+    ap += 24;
+    bp += 32;
   }
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
@@ -276,7 +295,6 @@ function micro(
     out(c + 16, c51, va, vb, useBeta);
     return;
   }
-  // edge tile: go through tmp so both paths share the same arithmetic
   v128.store(tmp, c00, 0);
   v128.store(tmp, c01, 16);
   v128.store(tmp, c10, 32);
@@ -289,14 +307,92 @@ function micro(
   v128.store(tmp, c41, 144);
   v128.store(tmp, c50, 160);
   v128.store(tmp, c51, 176);
-  for (let r = 0; r < mr; r++) {
-    for (let j = 0; j < nr; j++) {
-      const p = c + ((<usize>r * ldc + <usize>j) << 2);
-      let v = load<f32>(tmp + ((<usize>(r * NR + j)) << 2)) * alpha;
-      if (useBeta) v += load<f32>(p) * beta;
-      store<f32>(p, v);
-    }
+  edge(c, ldc, mr, nr, alpha, beta, tmp);
+}
+
+/** 4 x 8 tile without fused multiply-add (plain SIMD builds). */
+function micro4(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: usize,
+  mr: i32,
+  nr: i32,
+  alpha: f32,
+  beta: f32,
+  tmp: usize,
+): void {
+  let c00 = f32x4.splat(0),
+    c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0),
+    c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0),
+    c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0),
+    c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += 16;
+    bp += 32;
   }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  const useBeta = beta != 0;
+  if (mr == MR && nr == NR) {
+    const l4 = ldc << 2;
+    out(c, c00, va, vb, useBeta);
+    out(c + 16, c01, va, vb, useBeta);
+    c += l4;
+    out(c, c10, va, vb, useBeta);
+    out(c + 16, c11, va, vb, useBeta);
+    c += l4;
+    out(c, c20, va, vb, useBeta);
+    out(c + 16, c21, va, vb, useBeta);
+    c += l4;
+    out(c, c30, va, vb, useBeta);
+    out(c + 16, c31, va, vb, useBeta);
+    return;
+  }
+  v128.store(tmp, c00, 0);
+  v128.store(tmp, c01, 16);
+  v128.store(tmp, c10, 32);
+  v128.store(tmp, c11, 48);
+  v128.store(tmp, c20, 64);
+  v128.store(tmp, c21, 80);
+  v128.store(tmp, c30, 96);
+  v128.store(tmp, c31, 112);
+  edge(c, ldc, mr, nr, alpha, beta, tmp);
+}
+
+/** C tile (mr x nr, at c with row stride ldc floats) = beta*C + alpha * Ap(MR x kc) * Bp(kc x NR). */
+function micro(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: usize,
+  mr: i32,
+  nr: i32,
+  alpha: f32,
+  beta: f32,
+  tmp: usize,
+): void {
+  if (ASC_FEATURE_RELAXED_SIMD) micro6(kc, ap, bp, c, ldc, mr, nr, alpha, beta, tmp);
+  else micro4(kc, ap, bp, c, ldc, mr, nr, alpha, beta, tmp);
 }
 
 /** Columns of op(B) once packed: N rounded up to whole NR-column strips (tails are zero). */
