@@ -2,7 +2,8 @@
 //   C = beta * C + alpha * op(A) * op(B),  op(A): M x K, op(B): K x N, all row-major with strides.
 // Panels of op(B) (KC x NC) and op(A) (MC x KC) are packed into per-thread scratch so the MR x 8
 // micro-kernel streams both from contiguous memory whatever the transposes; tails are zero-padded.
-// With fused multiply-add the tile is 6 x 8: 12 accumulators + 2 B vectors + 1 broadcast fit V8's
+// One large product on several threads instead packs op(B) once into a shared buffer (gemmPackB,
+// in parallel) that every row share reads (gemmPacked). With fused multiply-add the tile is 6 x 8: 12 accumulators + 2 B vectors + 1 broadcast fit V8's
 // 15 usable xmm registers without spills (4 x 8 was ~10% slower; 4 x 12 and unrolling K spilled).
 // Each C element is summed over K in the same order whatever the thread split, so results are
 // bitwise identical for any number of threads.
