@@ -3,8 +3,9 @@
 // Panels of op(B) (KC x NC) and op(A) (MC x KC) are packed into per-thread scratch so the MR x 8
 // micro-kernel streams both from contiguous memory whatever the transposes; tails are zero-padded.
 // One large product on several threads instead packs op(B) once into a shared buffer (gemmPackB,
-// in parallel) that every row share reads (gemmPacked). With fused multiply-add the tile is 6 x 8: 12 accumulators + 2 B vectors + 1 broadcast fit V8's
-// 15 usable xmm registers without spills (4 x 8 was ~10% slower; 4 x 12 and unrolling K spilled).
+// in parallel) that every row share reads (gemmPacked). With fused multiply-add the tile is
+// 6 x 8: 12 accumulators + 2 B vectors + 1 broadcast fit V8's 15 usable xmm registers without
+// spills (4 x 8 was ~10% slower; 4 x 12 and unrolling K spilled).
 // Each C element is summed over K in the same order whatever the thread split, so results are
 // bitwise identical for any number of threads.
 import { hsum, part, partAligned, scratchBase } from "./common";
