@@ -142,7 +142,26 @@ function packA(trans: bool, A: usize, lda: usize, m0: i32, mc: i32, k0: i32, kc:
 
 /** Packs rows [k0, k0+kc) x cols [n0, n0+nc) of op(B) into NR-column strips: strip[k*NR + c]. */
 function packB(trans: bool, B: usize, ldb: usize, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
-  for (let j = 0; j < nc; j += NR) {
+  let j = 0;
+  if (!trans) {
+    // two strips at once: each row read is a whole 64-byte line (one strip at a time, rows
+    // 4 KiB apart evict each line from L1 before the next strip reads its other half)
+    const ld4 = ldb << 2;
+    const strip = (<usize>kc) << 5;
+    for (; j + 2 * NR <= nc; j += 2 * NR) {
+      let p = B + ((<usize>k0 * ldb + <usize>(n0 + j)) << 2);
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(p));
+        v128.store(dst, v128.load(p, 16), 16);
+        v128.store(dst + strip, v128.load(p, 32));
+        v128.store(dst + strip, v128.load(p, 48), 16);
+        dst += 32;
+        p += ld4;
+      }
+      dst += strip;
+    }
+  }
+  for (; j < nc; j += NR) {
     const nr = min<i32>(NR, nc - j);
     if (!trans) {
       let p = B + ((<usize>k0 * ldb + <usize>(n0 + j)) << 2);
