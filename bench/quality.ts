@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- quality [--json] [--limit n | --per-group n] [--model dir] [--fresh]`: the
- * quality table (`--per-group n`: the first n examples of each task and dataset).
+ * quality table (`--per-group n`: n examples of each task and dataset, spread over the file).
  *
  * Builds the anyECG validation split from the shared data (cached in runs/quality/dataset), runs
  * the shipped model (models/anyecg-small, when it exists), the classical baseline and the

@@ -41,7 +41,7 @@ export function registerEvalCommand(program: Command): void {
     )
     .option("--task <task>", "only this task (repeatable or comma-separated)", collect, [])
     .option("--limit <n>", "only the first n examples (after --task)")
-    .option("--per-group <n>", "only the first n examples of each task and dataset")
+    .option("--per-group <n>", "only n examples of each task and dataset, spread over the file")
     .option("--out <dir>", "write predictions.jsonl, results.json, results.md here (resumes a run)")
     .option("--json", "print the results as JSON instead of a table", false)
     .option("--train <file>", "constant baseline: training examples (default: train.jsonl beside --data)")

@@ -72,13 +72,20 @@ export function selectExamples(
   if (opts.perGroup !== undefined) {
     if (!(Number.isInteger(opts.perGroup) && opts.perGroup > 0))
       throw new EcgInputError("--per-group", `must be a whole number > 0, got ${opts.perGroup}`);
-    // The first n of each task and dataset, in file order: a quick run that still covers every row.
-    const seen = new Map<string, number>();
-    out = out.filter((e) => {
+    // n of each task and dataset, spread evenly over the group in file order (the first n
+    // would often all come from one record): a quick run that still covers every row.
+    const n = opts.perGroup;
+    const groups = new Map<string, EvalExample[]>();
+    for (const e of out) {
       const key = `${e.task}|${e.dataset}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-      return seen.get(key)! <= opts.perGroup!;
-    });
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(e);
+    }
+    const keep = new Set<EvalExample>();
+    for (const g of groups.values())
+      for (let i = 0; i < Math.min(n, g.length); i++)
+        keep.add(g[Math.floor((i * g.length) / Math.min(n, g.length))]!);
+    out = out.filter((e) => keep.has(e));
   }
   return out;
 }

@@ -173,9 +173,11 @@ describe("bad input", () => {
     ]);
   });
 
-  it("--per-group keeps the first n examples of each task and dataset", () => {
+  it("--per-group keeps n examples of each task and dataset, spread over the group", () => {
     const ids = selectExamples(readExamples(fixture), { perGroup: 1 }).map((e) => e.id);
     expect(ids).toEqual(["loc-v", "qa-1", "rep-1"]);
+    const two = selectExamples(readExamples(fixture), { perGroup: 2 }).map((e) => e.id);
+    expect(two).toEqual(["loc-v", "loc-a", "qa-1", "qa-2", "rep-1"]);
     expect(() => selectExamples(readExamples(fixture), { perGroup: 0 })).toThrow(/--per-group/);
   });
 
