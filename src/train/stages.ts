@@ -19,7 +19,7 @@
  * interrupted (Ctrl-C, SIGTERM, a closed session) continues with `--resume` (or by running the
  * curriculum command again) and ends with the same weights as an uninterrupted run.
  * Wall time measured for the shipped checkpoint on the shared 2-core machine: see
- * configs/anyecg-small/README.md (about 40 minutes of training in all).
+ * configs/anyecg-small/README.md (about 51 minutes of training in all).
  *
  * Every stage writes `runs/<name>/result.json` (steps/s, tokens/s, wall time, best validation
  * loss, examples used) next to `log.jsonl` and `loss.svg`.
