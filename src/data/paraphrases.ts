@@ -151,15 +151,28 @@ export function paraphrases(kind: ParaphraseKind, split: Split): string[] {
   return ALL[kind].filter((_, i) => (i % 4 === 3) === (split === "valid"));
 }
 
-/** A random phrasing of the kind for the side, with `{name}` and `{n}` filled in. */
+/**
+ * The ways a user writes a finding: as the answer names it ("Premature ventricular
+ * contraction"), in lower case, and for beats in the plural ("premature ventricular
+ * contractions") — so the model does not learn to understand only the official spelling.
+ * Answers keep the official name.
+ */
+export function nameVariants(kind: ParaphraseKind, name: string): string[] {
+  const lower = name.charAt(0).toLowerCase() + name.slice(1);
+  if (kind !== "beat") return [name, lower];
+  const plural = lower.replace(/(beat|contraction|wave)$/, "$1s").replace(/complex$/, "complexes");
+  return plural === lower ? [name, lower] : [name, lower, plural];
+}
+
+/** A random phrasing of the kind for the side, with `{name}` (in one of its variants) and `{n}` filled in. */
 export function question(
   kind: ParaphraseKind,
   split: Split,
   rng: Rng,
   vars: { name?: string; n?: number } = {},
 ) {
-  return rng
-    .pick(paraphrases(kind, split))
-    .replace(/\{name\}/g, vars.name ?? "")
-    .replace(/\{n\}/g, String(vars.n ?? ""));
+  const text = rng.pick(paraphrases(kind, split));
+  const name =
+    vars.name && /\{name\}/.test(text) ? rng.pick(nameVariants(kind, vars.name)) : (vars.name ?? "");
+  return text.replace(/\{name\}/g, name).replace(/\{n\}/g, String(vars.n ?? ""));
 }

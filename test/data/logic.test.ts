@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv, parsePythonNumberDict, parsePythonStringList } from "../../src/data/csv.js";
-import { paraphrases, type ParaphraseKind } from "../../src/data/paraphrases.js";
+import { paraphrases, type ParaphraseKind, nameVariants } from "../../src/data/paraphrases.js";
 import { Rng } from "../../src/data/rng.js";
 import {
   cpsc2021Patient,
@@ -123,5 +123,20 @@ describe("reduced leads and multi answers", () => {
     expect(sameRhythmAnswer([item("Sinus rhythm"), item("Atrial fibrillation")])).toBe(
       "No. ECG 1: Sinus rhythm; ECG 2: Atrial fibrillation.",
     );
+  });
+});
+
+describe("finding names in questions", () => {
+  it("are asked as users write them: official, lower case, and plural for beats", () => {
+    expect(nameVariants("beat", "Premature ventricular contraction")).toEqual([
+      "Premature ventricular contraction",
+      "premature ventricular contraction",
+      "premature ventricular contractions",
+    ]);
+    expect(nameVariants("beat", "Left bundle branch block beat")[2]).toBe("left bundle branch block beats");
+    expect(nameVariants("rhythm", "Atrial fibrillation")).toEqual([
+      "Atrial fibrillation",
+      "atrial fibrillation",
+    ]);
   });
 });
