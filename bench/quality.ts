@@ -9,11 +9,13 @@
  * where there is one. Also scores the classical beat classifier per class on the held-out
  * MIT-BIH records. Everything is written to runs/quality/quality.json.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDataset } from "../src/data/build.js";
 import { MITDB_VALID_RECORDS } from "../src/data/splits.js";
+import { capitalize, parseScpStatements } from "../src/data/sources/ptbxl.js";
+import type { LabelSpec } from "../src/eval/metrics/statements.js";
 import { ClassicalPredictor } from "../src/eval/baselines/classical.js";
 import { evaluateBeatClassifier, loadOrTrainClassical } from "../src/eval/baselines/classical-model.js";
 import { parseEcgRoots, readExamples } from "../src/eval/examples.js";
@@ -38,6 +40,21 @@ const PAPER: Readonly<Record<string, { value: number; source: string }>> = {
     source: "anyECG-chat, localization table: mean IoU 56.10 of the full model on its MIT-BIH test set",
   },
 };
+
+/**
+ * PTB-XL's five diagnostic superclasses (NORM, MI, STTC, CD, HYP) as report labels: a report
+ * has a class when one of its statements is one of the class's statements (scorer (a):
+ * statements matched to label names; the AUC rows of the report task).
+ */
+function ptbxlSuperclasses(): LabelSpec[] {
+  const file = join(dataDir, "ptbxl", "scp_statements.csv");
+  const byClass = new Map<string, string[]>();
+  for (const s of parseScpStatements(readFileSync(file, "utf8"), file).values()) {
+    if (!s.diagnosticClass) continue;
+    byClass.set(s.diagnosticClass, [...(byClass.get(s.diagnosticClass) ?? []), capitalize(s.description)]);
+  }
+  return [...byClass].map(([name, aliases]) => ({ name, aliases }));
+}
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -83,7 +100,8 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   const run = async (name: string, predictor: Predictor | null): Promise<Column> => {
     if (!predictor) return { name, result: null };
     const outDir = join(cache, name);
-    const result = await runEval({ examples, dataFile: validFile, roots, predictor, outDir });
+    const summarize = { reportLabels: { "ptb-xl": ptbxlSuperclasses() } };
+    const result = await runEval({ examples, dataFile: validFile, roots, predictor, outDir, summarize });
     writeResults(outDir, result, { data: validFile });
     return { name, result };
   };
