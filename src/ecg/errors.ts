@@ -3,6 +3,9 @@
  * act on it ("101.dat: file ends after 649999 of 650000 samples"), and the CLI and server can
  * tell it apart from a bug.
  */
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+
 export class EcgInputError extends Error {
   readonly file: string;
   readonly problem: string;
@@ -12,4 +15,29 @@ export class EcgInputError extends Error {
     this.file = file;
     this.problem = problem;
   }
+}
+
+/** A user's text file (data file, config, tokenizer); a missing or unreadable one is an `EcgInputError` naming it. */
+export async function readInputText(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+}
+
+/** `readInputText` for synchronous callers. */
+export function readInputTextSync(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+}
+
+function unreadable(path: string, e: unknown): EcgInputError {
+  return new EcgInputError(
+    path,
+    `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+  );
 }

@@ -13,9 +13,9 @@
  * Bad input: an unreadable line, a missing or mistyped field, or an unknown task gives an
  * `EcgInputError` naming the file, the line (JSONL) or element (JSON array) and the problem.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
 
 /** The tasks the evaluation knows, each with its own metric. */
 export const KNOWN_TASKS = ["report", "location", "location_long", "ecgqa", "multi"] as const;
@@ -142,15 +142,7 @@ export function parseExamples(text: string, file: string): EvalExample[] {
 
 /** Reads a data file (see `parseExamples`). */
 export function readExamples(file: string): EvalExample[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new EcgInputError(
-      file,
-      `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  const text = readInputTextSync(file);
   return parseExamples(text, file);
 }
 

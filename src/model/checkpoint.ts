@@ -11,9 +11,9 @@
  * its tensors already have our names and layouts (Linear weights [out, in]; RoPE in the
  * rotate-half layout, which the engine uses), so nothing is permuted.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
 import type { Parameter } from "../tensor/index.js";
 import {
   openSafetensors,
@@ -26,15 +26,7 @@ import type { LlamaConfig } from "./config.js";
 
 /** Reads a JSON file; missing or malformed files are EcgInputError naming the file. */
 export function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new EcgInputError(
-      path,
-      `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  const text = readInputTextSync(path);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

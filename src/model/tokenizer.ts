@@ -10,8 +10,8 @@
  * Special tokens are only recognized in text when `allowSpecial` is set: user text that happens to
  * contain "<|ecg|>" must not inject an ECG placeholder. The chat template adds special tokens by id.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { EcgInputError } from "../ecg/errors.js";
+import { renameSync, writeFileSync } from "node:fs";
+import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
 import { learnMerges, MAX_BPE_SYMBOLS, type BpeWord } from "./bpe-train.js";
 
 /** The special tokens of anyECG's chat format, in id order after the learned vocabulary. */
@@ -487,15 +487,7 @@ export class Tokenizer {
 
   /** Loads a Hugging Face tokenizer.json file. */
   static load(path: string): Tokenizer {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      throw new EcgInputError(
-        path,
-        `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      );
-    }
+    const text = readInputTextSync(path);
     return Tokenizer.fromJSON(text, path);
   }
 

@@ -2,9 +2,9 @@
  * PhysioNet/CinC Challenge 2017: single-lead 300 Hz recordings (9-61 s) from a handheld device,
  * one label each in `REFERENCE.csv`: N normal, A AF, O other rhythm, ~ noisy.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { EcgInputError } from "../../ecg/errors.js";
+import { EcgInputError, readInputText } from "../../ecg/errors.js";
 import { parseCsvRows } from "../csv.js";
 import type { Split } from "../example.js";
 import { cinc2017Split } from "../splits.js";
@@ -30,12 +30,7 @@ export interface Cinc2017Record {
 /** Loads the labelled records that have a header (sorted by name). */
 export async function loadCinc2017(dataDir: string): Promise<Cinc2017Record[]> {
   const file = join(dataDir, "cinc2017", "REFERENCE.csv");
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new EcgInputError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
+  const text = await readInputText(file);
   const present = new Set((await readdir(join(dataDir, "cinc2017"))).filter((f) => f.endsWith(".hea")));
   const out: Cinc2017Record[] = [];
   for (const row of parseCsvRows(text, file)) {

@@ -3,9 +3,9 @@
  * (`ptbxl/template/<split>/*.json`, `ptbxl/paraphrased/<split>/*.json`), each question naming
  * PTB-XL `ecg_id`s.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { EcgInputError } from "../../ecg/errors.js";
+import { EcgInputError, readInputText } from "../../ecg/errors.js";
 import { parseCsv, parsePythonStringList } from "../csv.js";
 
 export interface EcgqaTemplate {
@@ -28,17 +28,9 @@ export interface EcgqaQuestion {
   sampleId: number;
 }
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (e) {
-    throw new EcgInputError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-}
-
 export async function loadEcgqaTemplates(dataDir: string): Promise<EcgqaTemplate[]> {
   const file = join(dataDir, "ecgqa", "templates.csv");
-  return parseCsv(await readText(file), file).map((r) => ({
+  return parseCsv(await readInputText(file), file).map((r) => ({
     id: Number(r.template_id),
     question: r.question ?? "",
     questionType: r.question_type ?? "",
@@ -84,7 +76,7 @@ export async function loadEcgqaQuestions(dataDir: string): Promise<EcgqaQuestion
         const file = join(dir, f);
         let data: unknown;
         try {
-          data = JSON.parse(await readText(file));
+          data = JSON.parse(await readInputText(file));
         } catch (e) {
           if (e instanceof EcgInputError) throw e;
           throw new EcgInputError(file, `not valid JSON (${(e as Error).message})`);

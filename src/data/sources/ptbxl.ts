@@ -3,10 +3,9 @@
  * patient ids, recording dates, signal-quality columns and folds (`ptbxl_database.csv`), and the
  * statement table (`scp_statements.csv`).
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { STANDARD_LEADS } from "../../ecg/leads.js";
-import { EcgInputError } from "../../ecg/errors.js";
+import { EcgInputError, readInputText } from "../../ecg/errors.js";
 import { parseCsv, parsePythonNumberDict } from "../csv.js";
 import type { Split } from "../example.js";
 import { ptbxlSplit } from "../splits.js";
@@ -50,14 +49,6 @@ export interface PtbxlRecord {
 export interface Ptbxl {
   records: PtbxlRecord[];
   statements: Map<string, ScpStatement>;
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (e) {
-    throw new EcgInputError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
 }
 
 /** Parses `scp_statements.csv` (its first, unnamed column is the code). */
@@ -123,8 +114,8 @@ export async function loadPtbxl(dataDir: string): Promise<Ptbxl> {
   const dbFile = join(dataDir, "ptbxl", "ptbxl_database.csv");
   const stFile = join(dataDir, "ptbxl", "scp_statements.csv");
   return {
-    records: parsePtbxlDatabase(await readText(dbFile), dbFile),
-    statements: parseScpStatements(await readText(stFile), stFile),
+    records: parsePtbxlDatabase(await readInputText(dbFile), dbFile),
+    statements: parseScpStatements(await readInputText(stFile), stFile),
   };
 }
 
