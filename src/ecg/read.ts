@@ -14,7 +14,7 @@
  */
 import { stat, open } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { Ecg } from "./record.js";
+import { type Ecg, sliceSamples } from "./record.js";
 import { EcgInputError } from "./errors.js";
 import { readEdf } from "./edf.js";
 import { readCsv } from "./csv.js";
@@ -180,11 +180,7 @@ export function sliceSeconds(file: string, ecg: Ecg, opts: { from?: number; to?:
   const b = opts.to !== undefined ? Math.min(n, Math.round(opts.to * ecg.fs)) : n;
   if (a >= n) throw new EcgInputError(file, `from=${opts.from} s is at or past the end of the recording`);
   return {
-    ...ecg,
-    signals: ecg.signals.map((s) => s.slice(a, b)),
-    annotations: ecg.annotations
-      .filter((x) => x.sample >= a && x.sample < b)
-      .map((x) => ({ ...x, sample: x.sample - a })),
+    ...sliceSamples(ecg, a, b),
     startTime: ecg.startTime && a ? shiftIso(ecg.startTime, a / ecg.fs) : ecg.startTime,
     source: { ...ecg.source, from: a },
   };

@@ -93,3 +93,23 @@ export function pickLeads(file: string, ecg: Ecg, wanted: readonly string[]): Ec
     signals: idx.map((i) => ecg.signals[i]!),
   };
 }
+
+/** The annotations in samples [start, end), re-timed so that `start` is sample 0. */
+export function annotationsIn(
+  annotations: readonly EcgAnnotation[],
+  start: number,
+  end: number,
+): EcgAnnotation[] {
+  return annotations
+    .filter((x) => x.sample >= start && x.sample < end)
+    .map((x) => ({ ...x, sample: x.sample - start }));
+}
+
+/** The record's samples [start, end) (copied, so the whole record can be freed), annotations re-timed. */
+export function sliceSamples(ecg: Ecg, start: number, end: number): Ecg {
+  return {
+    ...ecg,
+    signals: ecg.signals.map((s) => s.slice(start, end)),
+    annotations: annotationsIn(ecg.annotations, start, end),
+  };
+}

@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import { EcgInputError } from "../ecg/errors.js";
 import { detectFormat, readEcg, type ReadOptions } from "../ecg/read.js";
-import { sampleCount, type Ecg } from "../ecg/record.js";
+import { sampleCount, sliceSamples, type Ecg } from "../ecg/record.js";
 import { readWfdbRecord, wfdbRecordInfo } from "../ecg/wfdb/index.js";
 import type { EvalExample } from "./examples.js";
 
@@ -61,13 +61,7 @@ export async function readSampleWindow(
   const b = Math.max(a, Math.min(end, n));
   if (b <= a)
     throw new EcgInputError(basename(path), `window ${start}-${end} is outside the record (${n} samples)`);
-  return {
-    ...ecg,
-    signals: ecg.signals.map((s) => s.slice(a, b)),
-    annotations: ecg.annotations
-      .filter((x) => x.sample >= a && x.sample < b)
-      .map((x) => ({ ...x, sample: x.sample - a })),
-  };
+  return sliceSamples(ecg, a, b);
 }
 
 /**

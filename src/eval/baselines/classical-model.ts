@@ -34,7 +34,7 @@ import { rrIrregularity } from "../../analysis/episodes.js";
 import type { GbtOptions } from "../../analysis/gbt.js";
 import { EcgInputError } from "../../ecg/errors.js";
 import { readEcg } from "../../ecg/read.js";
-import type { Ecg, EcgAnnotation } from "../../ecg/record.js";
+import { annotationsIn, type Ecg, type EcgAnnotation } from "../../ecg/record.js";
 import { rhythmEpisodes } from "../../data/intervals.js";
 import { cpsc2021Split, mitdbSplit } from "../../data/splits.js";
 import { Progress, type ProgressSink } from "../../data/progress.js";
@@ -80,9 +80,7 @@ function* segments(
   const total = Math.min(ecg.signals[lead]!.length, maxSeconds ? Math.round(maxSeconds * ecg.fs) : Infinity);
   for (let a = 0; a + ecg.fs * 5 <= total; a += len) {
     const b = Math.min(total, a + len);
-    const anns = ecg.annotations
-      .filter((x) => x.sample >= a && x.sample < b)
-      .map((x) => ({ ...x, sample: x.sample - a }));
+    const anns = annotationsIn(ecg.annotations, a, b);
     yield { signal: ecg.signals[lead]!.subarray(a, b), anns };
   }
 }
