@@ -7,30 +7,45 @@ import { openSse } from "./sse.js";
 
 export const MAX_ECGS_PER_CHAT = 8;
 
+/** The ECG ids of a chat request (ours and the OpenAI-compatible one). */
+export const ecgIdsSchema = {
+  type: "array",
+  items: { type: "string", maxLength: 64 },
+  maxItems: MAX_ECGS_PER_CHAT,
+  default: [],
+} as const;
+
+/**
+ * A conversation's messages, with the roles and the content schema of each API; `extraFields`
+ * lets OpenAI clients send fields we ignore (e.g. `name`).
+ */
+export function messagesSchema<R extends readonly string[], C extends object>(
+  roles: R,
+  content: C,
+  extraFields = false,
+) {
+  return {
+    type: "array",
+    minItems: 1,
+    maxItems: 200,
+    items: {
+      type: "object",
+      required: ["role", "content"],
+      properties: { role: { enum: roles }, content },
+      additionalProperties: extraFields,
+    },
+  } as const;
+}
+
 const chatBody = {
   type: "object",
   required: ["messages"],
   properties: {
-    ecgs: {
-      type: "array",
-      items: { type: "string", maxLength: 64 },
-      maxItems: MAX_ECGS_PER_CHAT,
-      default: [],
-    },
-    messages: {
-      type: "array",
-      minItems: 1,
-      maxItems: 200,
-      items: {
-        type: "object",
-        required: ["role", "content"],
-        properties: {
-          role: { enum: ["system", "user", "assistant"] },
-          content: { type: "string", maxLength: 100_000 },
-        },
-        additionalProperties: false,
-      },
-    },
+    ecgs: ecgIdsSchema,
+    messages: messagesSchema(["system", "user", "assistant"] as const, {
+      type: "string",
+      maxLength: 100_000,
+    }),
     stream: { type: "boolean", default: false },
     maxTokens: { type: "integer", minimum: 1, maximum: 8192 },
   },

@@ -8,7 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ChatMessage, ChatRole } from "./backend.js";
 import type { ServerContext } from "./app.js";
 import { HttpError, errorStatus } from "./http-errors.js";
-import { MAX_ECGS_PER_CHAT, clientGone } from "./routes-chat.js";
+import { clientGone, ecgIdsSchema, messagesSchema } from "./routes-chat.js";
 import { openSse } from "./sse.js";
 
 const MODEL_ID = "anyecg";
@@ -24,30 +24,17 @@ const completionBody = {
   required: ["messages"],
   properties: {
     model: { type: "string", maxLength: 200 },
-    ecgs: {
-      type: "array",
-      items: { type: "string", maxLength: 64 },
-      maxItems: MAX_ECGS_PER_CHAT,
-      default: [],
-    },
-    messages: {
-      type: "array",
-      minItems: 1,
-      maxItems: 200,
-      items: {
-        type: "object",
-        required: ["role", "content"],
-        properties: {
-          role: { enum: ["system", "developer", "user", "assistant"] },
-          content: {
-            anyOf: [
-              { type: "string", maxLength: 100_000 },
-              { type: "array", maxItems: 64, items: textPart },
-            ],
-          },
-        },
+    ecgs: ecgIdsSchema,
+    messages: messagesSchema(
+      ["system", "developer", "user", "assistant"] as const,
+      {
+        anyOf: [
+          { type: "string", maxLength: 100_000 },
+          { type: "array", maxItems: 64, items: textPart },
+        ],
       },
-    },
+      true,
+    ),
     stream: { type: "boolean", default: false },
     max_tokens: { type: "integer", minimum: 1, maximum: 8192 },
     max_completion_tokens: { type: "integer", minimum: 1, maximum: 8192 },
