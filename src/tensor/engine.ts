@@ -197,9 +197,11 @@ export class Engine {
   }
 
   private takeFree(size: number, most: number): number {
-    let best = -1;
-    for (const [s, list] of this.free)
-      if (list.length && s >= size && s <= most && (best < 0 || s < best)) best = s;
+    // The exact class first: the common case in a steady training loop, without a scan.
+    let best = this.free.get(size)?.length ? size : -1;
+    if (best < 0)
+      for (const [s, list] of this.free)
+        if (list.length && s >= size && s <= most && (best < 0 || s < best)) best = s;
     if (best < 0) return -1;
     const ptr = this.free.get(best)!.pop()!;
     this.freeByEnd.delete(ptr + best);
