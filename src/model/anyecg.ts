@@ -8,7 +8,8 @@
  * Training calls `loss(batch)` (cross-entropy on the assistant's tokens only, the chat
  * template's loss mask) inside a `scope`, then `backward`. Generation runs the prompt once
  * through the decoder with a KV cache and then one token at a time; each ECG is encoded once
- * per conversation (cached by Ecg object identity), however many turns follow.
+ * per conversation (cached by Ecg object identity), however many turns follow. `scoreAnswers`
+ * gives the log-probability of candidate answers (the evaluation's likelihood scorer).
  */
 import type { Ecg } from "../ecg/record.js";
 import {
@@ -47,7 +48,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ecgTokenCountForSamples } from "./ecg-tokens.js";
 import { EcgEncoder } from "./encoder.js";
-import { Llama } from "./llama.js";
+import { Llama, type KVCache } from "./llama.js";
 import { prepareEcg, type PreparedEcg } from "./preprocess.js";
 import { Projector } from "./projector.js";
 import { sampleToken, type SamplingOptions } from "./sampling.js";
@@ -297,9 +298,6 @@ export class AnyEcg {
 
   /** Generation as a sequence of steps: yields after each generated token. */
   private *steps(opts: ChatOptions): Generator<void, GenerateResult, void> {
-    const msgs = this.withEcgs(opts);
-    const r = this.render(msgs, true);
-    const ecgInputs = msgs.flatMap((m) => m.ecgs ?? []);
     const maxTokens = opts.maxTokens ?? 256;
     const stops = new Set(stopTokenIds(this.tokenizer));
     const rng = new Rng(opts.seed ?? 1);
@@ -308,16 +306,10 @@ export class AnyEcg {
     const ids: number[] = [];
     let text = "";
     let finish: GenerateResult["finish"] = "length";
+    let promptTokens = 0;
     try {
-      let logits = noGrad(() =>
-        scope(() => {
-          const parts = ecgInputs.map((e) => this.ecgTokensCached(e));
-          const width = this.config.lm.width;
-          const ecgTok = parts.length ? tensor(concatF32(parts), [parts.reduce((a, p) => a + p.length, 0) / width, width]) : null; // prettier-ignore
-          const h = this.lm.forward(this.embed([r], r.ids.length, ecgTok), cache);
-          return this.lastLogits(h);
-        }),
-      );
+      let logits = this.prefill(opts, cache);
+      promptTokens = cache.length;
       while (ids.length < maxTokens) {
         // ids the tokenizer cannot decode (a model vocabulary padded past it), and stop tokens
         // before minTokens, are never chosen
@@ -345,7 +337,83 @@ export class AnyEcg {
     } finally {
       cache.dispose();
     }
-    return { text, ids, promptTokens: r.ids.length, finish };
+    return { text, ids, promptTokens, finish };
+  }
+
+  /**
+   * Runs the conversation, rendered as a prompt (the assistant's turn opened), into an empty
+   * `cache`; returns the logits that choose the answer's first token. Each ECG is encoded once
+   * per Ecg object (`ecgTokensCached`).
+   */
+  private prefill(opts: ChatOptions, cache: KVCache): Float32Array {
+    const msgs = this.withEcgs(opts);
+    const r = this.render(msgs, true);
+    const ecgInputs = msgs.flatMap((m) => m.ecgs ?? []);
+    return noGrad(() =>
+      scope(() => {
+        const parts = ecgInputs.map((e) => this.ecgTokensCached(e));
+        const width = this.config.lm.width;
+        const ecgTok = parts.length ? tensor(concatF32(parts), [parts.reduce((a, p) => a + p.length, 0) / width, width]) : null; // prettier-ignore
+        const h = this.lm.forward(this.embed([r], r.ids.length, ecgTok), cache);
+        return this.lastLogits(h);
+      }),
+    );
+  }
+
+  /**
+   * The summed natural-log probability of each candidate assistant answer given the
+   * conversation (its ECGs and messages, the assistant's turn opened): log p(answer | prompt).
+   * An answer is tokenized as the chat template tokenizes an assistant message (trimmed text),
+   * without the closing <|eot_id|>, so its score is the probability that the reply *starts* with
+   * that text. The softmax runs over the tokenizer's vocabulary (ids past it, which generation
+   * never picks, are left out). An empty answer scores 0.
+   *
+   * The ECGs are encoded once and the prompt is run once into a KV cache. Candidates are then
+   * visited in token order, so each reuses the cached positions of the prefix it shares with
+   * the one before (a walk over the candidates' trie: "Report: " is computed once for all
+   * report statements) and only its remaining tokens are run.
+   */
+  scoreAnswers(opts: ChatOptions, answers: readonly string[]): number[] {
+    const ids = answers.map((a) => this.tokenizer.encode(a.trim()));
+    const order = ids.map((_, i) => i).sort((a, b) => compareIds(ids[a]!, ids[b]!));
+    const out = new Array<number>(answers.length).fill(0);
+    const cache = this.lm.newCache();
+    try {
+      const rows = [logProbRow(this.prefill(opts, cache), this.tokenizer.vocabSize)];
+      const promptTokens = cache.length;
+      const path: number[] = []; // answer tokens held in the cache after the prompt
+      for (const i of order) {
+        const c = ids[i]!;
+        let shared = 0;
+        while (shared < path.length && shared < c.length && path[shared] === c[shared]) shared++;
+        path.length = shared;
+        rows.length = shared + 1;
+        cache.truncate(promptTokens + shared);
+        // rows[j] scores token j, so the last token never needs to be run
+        const rest = c.slice(shared, c.length - 1);
+        if (rest.length) {
+          rows.push(...this.continuationRows(rest, cache));
+          path.push(...rest);
+        }
+        let sum = 0;
+        c.forEach((id, j) => (sum += rows[j]!.logProb(id)));
+        out[i] = sum;
+      }
+    } finally {
+      cache.dispose();
+    }
+    return out;
+  }
+
+  /** Runs `ids` after the cached positions; one log-probability row per position. */
+  private continuationRows(ids: readonly number[], cache: KVCache): LogProbRow[] {
+    const V = this.config.lm.vocabSize;
+    const logits = noGrad(() =>
+      scope(() =>
+        this.lm.logits(this.lm.forward(this.lm.embedIds(ids, [1, ids.length]), cache)).data.slice(),
+      ),
+    );
+    return ids.map((_, t) => logProbRow(logits.subarray(t * V, (t + 1) * V), this.tokenizer.vocabSize));
   }
 
   /** Logits of the last position of h [1, T, width], copied out. */
@@ -471,6 +539,27 @@ export class AnyEcg {
   static setThreads(n: number): void {
     engine().setThreads(n);
   }
+}
+
+/** Lexicographic order of token id sequences (a prefix sorts before its extensions). */
+function compareIds(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Log-probabilities of one position's next token: log softmax of its logits over the first `n` ids. */
+interface LogProbRow {
+  logProb(id: number): number;
+}
+
+function logProbRow(logits: Float32Array, n: number): LogProbRow {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(logits[i]! - max);
+  const lse = max + Math.log(sum);
+  const row = logits.slice(0, n);
+  return { logProb: (id) => (id < n ? row[id]! - lse : -Infinity) };
 }
 
 function concatF32(parts: Float32Array[]): Float32Array {
