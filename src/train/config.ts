@@ -8,13 +8,14 @@
  * - "tokenizer": stage 0a, byte-level BPE trained on the dataset's text -> `<out>/tokenizer.json`;
  * - "text": stage 0b, the language model on the questions and answers alone (no ECG);
  * - "contrastive": stage 0c, the ECG encoder against report/label text with the sigmoid loss;
+ * - "labels": stage 0d, the encoder's time tokens labelled with beat types and rhythms (dense.ts);
  * - "multimodal": stages 1-3, the chat loss on (ECG, question, answer) examples.
  */
 import { readFileSync } from "node:fs";
 import type { TaskName } from "../data/example.js";
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
 
-export type StageKind = "tokenizer" | "text" | "contrastive" | "multimodal";
+export type StageKind = "tokenizer" | "text" | "contrastive" | "labels" | "multimodal";
 
 /** Parts of the model a stage trains; everything else is frozen. */
 export type TrainablePart = "encoder" | "projector" | "lm" | "lora";
@@ -62,11 +63,13 @@ export interface StageConfig {
   seed: number;
   /** Examples whose estimated length exceeds this many tokens are left out. */
   maxTokens?: number;
+  /** Labels stage: length of the windows drawn, in seconds (default 10). */
+  windowSeconds?: number;
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
 
-const KINDS: StageKind[] = ["tokenizer", "text", "contrastive", "multimodal"];
+const KINDS: StageKind[] = ["tokenizer", "text", "contrastive", "labels", "multimodal"];
 const PARTS: TrainablePart[] = ["encoder", "projector", "lm", "lora"];
 const TASKS: TaskName[] = ["report", "location", "location_long", "ecgqa", "multi"];
 
@@ -159,5 +162,7 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
     fail("needs init (a checkpoint folder) or both model and tokenizer");
   if (c.kind !== "tokenizer" && c.trainable.length === 0) fail("trainable lists nothing to train");
   if (c.maxTokens !== undefined) posInt("maxTokens");
+  if (c.windowSeconds !== undefined && !(c.windowSeconds > 0 && c.windowSeconds <= 600))
+    fail("windowSeconds must be in (0, 600]");
   return c;
 }

@@ -27,6 +27,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Example } from "../data/example.js";
+import { loadCpsc2021 } from "../data/sources/cpsc2021.js";
+import { loadMitdb, type AnnotatedRecord } from "../data/sources/mitdb.js";
+import { EcgInputError } from "../ecg/errors.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
 import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
@@ -37,7 +40,17 @@ import { Tokenizer } from "../model/tokenizer.js";
 import { BatchStream } from "./batches.js";
 import type { StageConfig } from "./config.js";
 import { ContrastiveModel, type PairBatch } from "./contrastive.js";
-import { EcgLoader, mixStage, readExamples } from "./examples.js";
+import { writeParameters } from "../model/checkpoint.js";
+import {
+  DENSE_FINDINGS,
+  DENSE_HEAD_FILE,
+  DenseLabelModel,
+  DenseWindowSampler,
+  denseTargets,
+  type DenseItem,
+  type DenseWindow,
+} from "./dense.js";
+import { cutExample, EcgLoader, mixStage, readExamples } from "./examples.js";
 import {
   trainLoop,
   type BatchSource,
@@ -79,7 +92,12 @@ export interface StageResult {
 export async function runStage(c: StageConfig, o: RunStageOptions = {}): Promise<StageResult> {
   const started = Date.now();
   mkdirSync(c.out, { recursive: true });
-  const res = c.kind === "tokenizer" ? tokenizerStage(c, o) : await modelStage(c, o);
+  const res =
+    c.kind === "tokenizer"
+      ? tokenizerStage(c, o)
+      : c.kind === "labels"
+        ? await labelsStage(c, o)
+        : await modelStage(c, o);
   res.seconds = (Date.now() - started) / 1000;
   writeFileSync(join(c.out, "result.json"), JSON.stringify(res, null, 2) + "\n");
   return res;
@@ -190,8 +208,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -206,28 +224,7 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
     const stream = new BatchStream(lengths, { batchSize: c.batchSize, seed: c.seed, dropLast: contrastive });
     const ecgLoader = c.kind === "text" ? null : loader;
     const modelDir = join(c.out, "model");
-    recoverDir(modelDir);
-    const saveModel = (): void => replaceDir(modelDir, (tmp) => model.save(tmp));
-    const loopOpts: Omit<LoopOptions<never>, "valid"> = {
-      runDir: c.out,
-      title: c.name,
-      steps: c.steps,
-      accumulation: c.accumulation,
-      lr: c.lr,
-      minLr: c.minLr,
-      warmup: c.warmup,
-      weightDecay: c.weightDecay,
-      clip: c.clip,
-      evalEvery: c.evalEvery,
-      saveEvery: c.saveEvery,
-      fingerprint: fingerprint(c),
-      resume: o.resume,
-      signal: o.signal,
-      handleSignals: o.handleSignals,
-      stopAtStep: o.stopAtStep,
-      progress: o.progress,
-      onBest: saveModel,
-    };
+    const loopOpts = loopOptions(c, o, modelDir, (dir) => model.save(dir));
     let loop: LoopResult;
     if (contrastive) {
       setTrainable(model, []);
@@ -263,20 +260,126 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
         loopOpts,
       );
     }
-    if (!loop.stopped && loop.bestValid === null) saveModel(); // no validation: the final model
-    if (!loop.stopped && c.export) {
-      const best = await AnyEcg.load(modelDir, { merge: false });
-      try {
-        replaceDir(c.export.dir, (tmp) => best.save(tmp, { dtype: c.export!.dtype ?? "F16" }));
-      } finally {
-        best.dispose();
-      }
-    }
+    await finishStage(c, loop, modelDir, model);
     return {
       ...base(c),
       examples: train.items.length,
       dropped: train.dropped,
       validExamples: valid.items.length,
+      loop,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The loop settings of a stage; a better validation saves the model to `modelDir`. */
+function loopOptions(
+  c: StageConfig,
+  o: RunStageOptions,
+  modelDir: string,
+  save: (dir: string) => void,
+): Omit<LoopOptions<never>, "valid"> {
+  recoverDir(modelDir);
+  return {
+    runDir: c.out,
+    title: c.name,
+    steps: c.steps,
+    accumulation: c.accumulation,
+    lr: c.lr,
+    minLr: c.minLr,
+    warmup: c.warmup,
+    weightDecay: c.weightDecay,
+    clip: c.clip,
+    evalEvery: c.evalEvery,
+    saveEvery: c.saveEvery,
+    fingerprint: fingerprint(c),
+    resume: o.resume,
+    signal: o.signal,
+    handleSignals: o.handleSignals,
+    stopAtStep: o.stopAtStep,
+    progress: o.progress,
+    onBest: () => replaceDir(modelDir, save),
+  };
+}
+
+/** After a finished loop: the final model when nothing was validated, and the export. */
+async function finishStage(c: StageConfig, loop: LoopResult, modelDir: string, model: AnyEcg): Promise<void> {
+  if (loop.stopped) return;
+  if (loop.bestValid === null) replaceDir(modelDir, (tmp) => model.save(tmp)); // no validation: the final model
+  if (!c.export) return;
+  const best = await AnyEcg.load(modelDir, { merge: false });
+  try {
+    replaceDir(c.export.dir, (tmp) => best.save(tmp, { dtype: c.export!.dtype ?? "F16" }));
+  } finally {
+    best.dispose();
+  }
+}
+
+// ---- stage 0d: dense labels ----------------------------------------------------------------------
+
+/** The annotated records (MIT-BIH, CPSC 2021) of one side of the split. */
+async function annotatedRecords(dataDir: string): Promise<AnnotatedRecord[]> {
+  const out: AnnotatedRecord[] = [];
+  if (existsSync(join(dataDir, "mitdb"))) out.push(...(await loadMitdb(dataDir)));
+  if (existsSync(join(dataDir, "cpsc2021"))) out.push(...(await loadCpsc2021(dataDir)));
+  if (out.length === 0)
+    throw new EcgInputError(dataDir, "no annotated database (mitdb, cpsc2021) in the data folder");
+  return out;
+}
+
+async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageResult> {
+  const model = await startingModel(c);
+  try {
+    const records = await annotatedRecords(c.data);
+    const seconds = c.windowSeconds ?? 10;
+    const train = new DenseWindowSampler(
+      records.filter((r) => r.split === "train"),
+      seconds,
+      c.seed,
+    );
+    const valid = new DenseWindowSampler(
+      records.filter((r) => r.split === "valid"),
+      seconds,
+      c.seed + 1,
+    );
+    const validBatches = Math.ceil(c.evalExamples / c.batchSize);
+    const loader = new EcgLoader(c.data);
+    const items = async (windows: DenseWindow[]): Promise<DenseItem[]> =>
+      Promise.all(
+        windows.map(async (w) => {
+          const ecg = cutExample(
+            await loader.record(w.record.info.path),
+            w.leads,
+            w.window.start,
+            w.window.end,
+          );
+          const prepared = prepareEcg(ecg, model.config.encoder);
+          return { ecg: prepared, targets: denseTargets(w, prepared.samples, model.config) };
+        }),
+      );
+    setTrainable(model, []);
+    const dm = new DenseLabelModel(model.encoder, c.seed);
+    for (const p of dm.parameters()) p.frozen = false;
+    const modelDir = join(c.out, "model");
+    const tokens = (b: DenseItem[]): number =>
+      b.reduce((s, i) => s + i.targets.length / DENSE_FINDINGS.length, 0);
+    const loop = await trainLoop(
+      dm,
+      { batch: (i) => items(train.batch(i, c.batchSize)), tokens },
+      {
+        ...loopOptions(c, o, modelDir, (dir) => {
+          model.save(dir);
+          writeParameters(join(dir, `${DENSE_HEAD_FILE}.safetensors`), dm.head.parameters());
+        }),
+        valid: { count: validBatches, batch: (i) => items(valid.batch(i, c.batchSize)) },
+      },
+    );
+    await finishStage(c, loop, modelDir, model);
+    return {
+      ...base(c),
+      examples: loop.step * c.batchSize * c.accumulation,
+      validExamples: validBatches * c.batchSize,
       loop,
     };
   } finally {

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench -- probe --model <dir> [--model <dir> ...] [--per-group n] [--json]`: the
+ * encoder probe (src/eval/baselines/encoder-probe.ts) of labels-stage checkpoints on the
+ * validation localization examples, side by side: localization IoU read from the encoder's time
+ * tokens alone, without the language model. Used for the patch-length ablation (encoders trained
+ * with 0.5-s and 2-s patches by the same labels stage). Examples: the quality bench's validation
+ * split (runs/quality/dataset, built when missing), tasks location and location_long.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildDataset } from "../src/data/build.js";
+import { EncoderProbePredictor } from "../src/eval/baselines/encoder-probe.js";
+import { parseEcgRoots, readExamples } from "../src/eval/examples.js";
+import { formatValue } from "../src/eval/report.js";
+import { runEval, selectExamples } from "../src/eval/runner.js";
+import { constantPredictor } from "../src/eval/setup.js";
+import type { BenchOptions } from "./run.js";
+import { dataDir, printTable } from "./util.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+function values(args: string[], name: string): string[] {
+  return args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]!] : []));
+}
+
+export default async function probe(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const models = values(opts.args, "--model");
+  if (models.length === 0) throw new Error("probe: give --model <labels-stage model folder> (one or more)");
+  const dsDir = join(repoRoot, "runs", "quality", "dataset");
+  const validFile = join(dsDir, "valid.jsonl");
+  if (!existsSync(validFile)) await buildDataset({ dataDir, outDir: dsDir, seed: 0, force: true, log: null });
+  const perGroup = Number(values(opts.args, "--per-group")[0] ?? 25);
+  const examples = selectExamples(readExamples(validFile), {
+    tasks: ["location", "location_long"],
+    perGroup,
+  });
+  const constant = constantPredictor(join(dsDir, "train.jsonl"));
+  const columns: { model: string; rows: { task: string; dataset: string; metric: string; n: number; value: number | null }[] }[] = []; // prettier-ignore
+  for (const dir of models) {
+    const predictor = await EncoderProbePredictor.load(dir, constant);
+    const r = await runEval({ examples, dataFile: validFile, roots: parseEcgRoots([dataDir]), predictor });
+    columns.push({ model: dir, rows: r.summary.rows.filter((row) => row.metric.startsWith("IoU")) });
+  }
+  const keys = columns[0]!.rows.map((r) => `${r.task}|${r.dataset}|${r.metric}`);
+  printTable(
+    ["task", "dataset", "metric", "n", ...models],
+    keys.map((k, i) => {
+      const r = columns[0]!.rows[i]!;
+      const cells = columns.map((c) => {
+        const v = c.rows.find((x) => `${x.task}|${x.dataset}|${x.metric}` === k)?.value ?? null;
+        return formatValue(r.metric, v);
+      });
+      return [r.task, r.dataset, r.metric, r.n, ...cells];
+    }),
+  );
+  return { data: validFile, perGroup, examples: examples.length, columns };
+}

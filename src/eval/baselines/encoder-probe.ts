@@ -1,0 +1,51 @@
+/**
+ * The encoder probe: answers localization questions from the ECG encoder alone, through the
+ * per-token head trained in stage 0d (src/train/dense.ts), with no language model. It measures
+ * what the encoder's time tokens know about where each finding is — the ceiling the language
+ * model reads from — and makes the patch-length ablation cheap (an encoder trained with 2-s and
+ * with 0.5-s patches, compared on the same localization examples).
+ *
+ * A finding the head does not know, and every other task, gets the constant baseline's answer.
+ */
+import { formatLocalizationAnswer } from "../../data/intervals.js";
+import { AnyEcg } from "../../model/anyecg.js";
+import { loadParameters, openWeights } from "../../model/checkpoint.js";
+import { DENSE_HEAD_FILE, DenseLabelModel, denseIntervals } from "../../train/dense.js";
+import type { PredictInput, Prediction, Predictor } from "../predictors.js";
+import { findingName } from "./findings.js";
+
+const LOCALIZATION = new Set(["location", "location_long"]);
+
+export class EncoderProbePredictor implements Predictor {
+  readonly needsEcgs = true;
+
+  private constructor(
+    private readonly model: AnyEcg,
+    private readonly probe: DenseLabelModel,
+    private readonly fallback: Predictor,
+    readonly name: string,
+  ) {}
+
+  /** Loads a labels stage's model folder (its `dense_head.safetensors` included). */
+  static async load(dir: string, fallback: Predictor): Promise<EncoderProbePredictor> {
+    const model = await AnyEcg.load(dir, { merge: false });
+    const probe = new DenseLabelModel(model.encoder);
+    const w = openWeights(dir, DENSE_HEAD_FILE);
+    try {
+      loadParameters(w, probe.head.parameters());
+    } finally {
+      w.close();
+    }
+    return new EncoderProbePredictor(model, probe, fallback, `probe:${dir}`);
+  }
+
+  async predict(input: PredictInput): Promise<Prediction> {
+    const ex = input.example;
+    const name = findingName(ex.abnormalType ?? "");
+    const ecg = input.ecgs[0];
+    if (!LOCALIZATION.has(ex.task) || !ecg || input.ecgs.length !== 1) return this.fallback.predict(input);
+    const found = denseIntervals(this.probe, this.model.prepare(ecg), this.model.config).get(name);
+    if (!found) return this.fallback.predict(input);
+    return { answer: formatLocalizationAnswer(name, found) };
+  }
+}
