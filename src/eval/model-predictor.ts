@@ -1,6 +1,7 @@
 /**
  * The model as a predictor: `AnyEcg.load(dir)` then `model.chat({ ecgs, messages })` with the
- * example's question as the user's message and its ECGs (localization windows cut) attached.
+ * example's question as the user's message and its ECGs (localization windows cut) attached;
+ * `model.scoreAnswers` on the same conversation gives the report labels' likelihood (scorer b).
  * The predictor sees the model through the small `ChatModel` interface, so tests can pass any
  * chat function.
  */
@@ -9,6 +10,8 @@ import { join } from "node:path";
 import { EcgInputError } from "../ecg/errors.js";
 import { AnyEcg } from "../model/index.js";
 import type { Ecg } from "../ecg/record.js";
+import type { LabelSet } from "./label-sets.js";
+import { likelihoodLabelScores } from "./likelihood.js";
 import type { PredictInput, Prediction, Predictor } from "./predictors.js";
 
 /** A chat message as the evaluation sends it. */
@@ -17,9 +20,17 @@ export interface EvalChatMessage {
   content: string;
 }
 
+/** A conversation as the evaluation sends it. */
+export interface EvalChatRequest {
+  ecgs: Ecg[];
+  messages: EvalChatMessage[];
+}
+
 /** What the evaluation needs from the model (`AnyEcg` has it). */
 export interface ChatModel {
-  chat(request: { ecgs: Ecg[]; messages: EvalChatMessage[] }): Promise<string>;
+  chat(request: EvalChatRequest): Promise<string>;
+  /** Summed log-probability of each candidate answer given the conversation (scorer b). */
+  scoreAnswers(request: EvalChatRequest, answers: readonly string[]): number[];
 }
 
 /** Wraps a loaded model. */
@@ -31,11 +42,20 @@ export class ModelPredictor implements Predictor {
   ) {}
 
   async predict(input: PredictInput): Promise<Prediction> {
-    const reply = await this.model.chat({
-      ecgs: input.ecgs,
-      messages: [{ role: "user", content: input.example.question }],
-    });
+    const reply = await this.model.chat(this.request(input));
     return { answer: reply.trim() };
+  }
+
+  /** Scorer (b): each label's likelihood given the ECGs and the example's question (`likelihood.ts`). */
+  scoreLabels(input: PredictInput, sets: readonly LabelSet[]): Promise<Record<string, number[]>> {
+    const request = this.request(input);
+    return Promise.resolve(
+      likelihoodLabelScores(sets, (answers) => this.model.scoreAnswers(request, answers)),
+    );
+  }
+
+  private request(input: PredictInput): EvalChatRequest {
+    return { ecgs: input.ecgs, messages: [{ role: "user", content: input.example.question }] };
   }
 }
 

@@ -9,6 +9,7 @@ import { detectFormat, readEcg, type ReadOptions } from "../ecg/read.js";
 import { sampleCount, sliceSamples, type Ecg } from "../ecg/record.js";
 import { readWfdbRecord, wfdbRecordInfo } from "../ecg/wfdb/index.js";
 import type { EvalExample } from "./examples.js";
+import type { LabelSet } from "./label-sets.js";
 
 /** What a predictor gets for one example. */
 export interface PredictInput {
@@ -22,8 +23,6 @@ export interface PredictInput {
 /** A predictor's answer. */
 export interface Prediction {
   answer: string;
-  /** Report only: a score per label (the AUC's scorer b), in the dataset's label order. */
-  labelScores?: number[];
 }
 
 export interface Predictor {
@@ -32,6 +31,11 @@ export interface Predictor {
   /** Whether the runner must read the ECGs before calling `predict`. */
   readonly needsEcgs: boolean;
   predict(input: PredictInput): Promise<Prediction>;
+  /**
+   * Scorer (b) of the report AUC, for predictors that have one (the model's likelihood; the
+   * baselines have none): a score per label of each set, keyed by set name, in the set's order.
+   */
+  scoreLabels?(input: PredictInput, sets: readonly LabelSet[]): Promise<Record<string, number[]>>;
 }
 
 /**

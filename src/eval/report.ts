@@ -6,7 +6,7 @@
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SummaryRow } from "./metrics/summary.js";
+import type { LabelSetScores, SummaryRow } from "./metrics/summary.js";
 import type { RunResult } from "./runner.js";
 
 /** Metrics that are counts, not fractions. */
@@ -80,7 +80,29 @@ export function resultsJson(result: RunResult, meta: ResultsMeta): Record<string
   };
 }
 
-/** results.md: the main table, per-finding IoU, per-question-type accuracy, unreadable answers. */
+const LABEL_HEADERS = [
+  "label",
+  "positives",
+  "negatives",
+  "AUC (a: statements)",
+  "F1 (a: statements)",
+  "AUC (b: likelihood)",
+];
+
+/** One row per label of a set: its reference counts and each scorer's figure ("-" when none). */
+function labelRows(l: LabelSetScores): string[][] {
+  const perLabel = l.statementAuc?.perLabel ?? l.likelihoodAuc?.perLabel ?? [];
+  return perLabel.map((x, k) => [
+    x.label,
+    String(x.positives),
+    String(x.negatives),
+    formatValue("", l.statementAuc?.perLabel[k]!.auc ?? null),
+    formatValue("", l.statementF1?.perLabel[k]!.f1 ?? null),
+    formatValue("", l.likelihoodAuc?.perLabel[k]!.auc ?? null),
+  ]);
+}
+
+/** results.md: the main table, per-label report AUC, per-finding IoU, per-question-type accuracy, unreadable answers. */
 export function resultsMarkdown(result: RunResult, meta: ResultsMeta): string {
   const out: string[] = [`# Evaluation: ${result.predictor}`, ""];
   out.push(`Data: \`${meta.data}\`, ${result.lines.length} examples (${result.resumed} resumed).`);
@@ -97,6 +119,10 @@ export function resultsMarkdown(result: RunResult, meta: ResultsMeta): string {
         formatValue("", s.events.ppv),
       ]);
       out.push(markdownTable(["finding", "n", "IoU", "event Se", "event PPV"], rows), "");
+    }
+    for (const [name, l] of Object.entries(g.report?.labelSets ?? {})) {
+      out.push(`## ${g.task} / ${g.dataset}: label set ${name} per label`, "");
+      out.push(markdownTable(LABEL_HEADERS, labelRows(l)), "");
     }
     if (g.qa && Object.keys(g.qa.perType).length > 1) {
       out.push(`## ${g.task} / ${g.dataset}: accuracy per question type`, "");

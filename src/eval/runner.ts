@@ -9,6 +9,11 @@
  * - Resume: when `outDir` already holds `predictions.jsonl`, the ids in it are not predicted
  *   again; their lines are read back and scored with the new ones. A half-written last line (an
  *   interrupted write) is dropped. The file must come from the same predictor (`run.json`).
+ * - Report label scores (scorer b of the AUC, `likelihood.ts`): with label sets, a scorer other
+ *   than "a" and a predictor that has `scoreLabels` (the model), each report example gets a score
+ *   per label of every set that fits its dataset, kept in its line (`label_scores`, by set name).
+ *   A resumed line without the scores of a set gets them now (the answer is not generated again)
+ *   and is written again: a later line for an id replaces an earlier one.
  * - Per-example score (for error analysis; the tables use the metrics of `summarize`):
  *   localization IoU, ECG-QA exact match 1/0, multi 1/0 or findings F1, report ROUGE-L F1
  *   (`rouge_score`'s way).
@@ -29,7 +34,8 @@ import { exactMatch } from "./metrics/exact-match.js";
 import { scoreLocalizationAnswer } from "./metrics/iou.js";
 import { scoreMulti } from "./metrics/multi.js";
 import { rougeScore } from "./metrics/rouge.js";
-import { summarize, type EvalRecord, type Summary, type SummarizeOptions } from "./metrics/summary.js";
+import { labelSetsFor, type LabelSet, type Scorer } from "./label-sets.js";
+import { summarize, type EvalRecord, type Summary } from "./metrics/summary.js";
 import { readExampleEcgs, type Predictor } from "./predictors.js";
 
 /** One line of `predictions.jsonl`. */
@@ -43,7 +49,8 @@ export interface PredictionLine {
   score: number;
   abnormal_type?: string;
   question_type?: string;
-  label_scores?: number[];
+  /** Report only: scorer (b)'s score per label, by label set name, in the set's order. */
+  label_scores?: Record<string, number[]>;
   /** Present (true) when the answer could not be read; scored 0. */
   unreadable?: true;
 }
@@ -107,7 +114,7 @@ export function scoreExample(
   return { score: rougeScore(prediction, e.answer).rougeL, unreadable: false };
 }
 
-function lineOf(e: EvalExample, prediction: string, labelScores?: number[]): PredictionLine {
+function lineOf(e: EvalExample, prediction: string): PredictionLine {
   const s = scoreExample(e, prediction);
   const line: PredictionLine = {
     id: e.id,
@@ -120,7 +127,6 @@ function lineOf(e: EvalExample, prediction: string, labelScores?: number[]): Pre
   };
   if (e.abnormalType !== undefined) line.abnormal_type = e.abnormalType;
   if (e.questionType !== undefined) line.question_type = e.questionType;
-  if (labelScores) line.label_scores = labelScores;
   if (s.unreadable) line.unreadable = true;
   return line;
 }
@@ -142,7 +148,10 @@ export function recordOf(line: PredictionLine): EvalRecord {
   };
 }
 
-/** Reads the lines of an earlier run, dropping a half-written last line (and cutting it from the file). */
+/**
+ * Reads the lines of an earlier run, dropping a half-written last line (and cutting it from the
+ * file). A later line for an id replaces an earlier one (label scores added on resume).
+ */
 export function readPredictionLines(file: string): PredictionLine[] {
   if (!existsSync(file)) return [];
   let text = readFileSync(file, "utf8");
@@ -151,7 +160,7 @@ export function readPredictionLines(file: string): PredictionLine[] {
     truncateSync(file, Buffer.byteLength(text.slice(0, keep)));
     text = text.slice(0, keep);
   }
-  return text
+  const lines = text
     .split("\n")
     .filter((l) => l.trim())
     .map((l, i) => {
@@ -164,6 +173,7 @@ export function readPredictionLines(file: string): PredictionLine[] {
         throw new EcgInputError(file, `line ${i + 1}: not a prediction line (${(err as Error).message})`);
       }
     });
+  return [...new Map(lines.map((l) => [l.id, l])).values()];
 }
 
 export interface RunOptions {
@@ -174,7 +184,10 @@ export interface RunOptions {
   predictor: Predictor;
   /** Where predictions.jsonl and run.json go; without it nothing is written and nothing resumed. */
   outDir?: string;
-  summarize?: SummarizeOptions;
+  /** Label sets of the report AUC (each scores the datasets it names). */
+  labelSets?: readonly LabelSet[];
+  /** Which AUC scorers to run and report (default "both"; (b) needs a predictor with `scoreLabels`). */
+  scorer?: Scorer;
   /** Progress output (default stderr); null for silence. */
   log?: ProgressSink | null;
 }
@@ -225,9 +238,20 @@ function checkRunInfo(outDir: string, predictor: string, dataFile: string): void
   );
 }
 
+/** The label sets scorer (b) scores an example on: none unless a report with a scoring predictor. */
+function scoredSets(e: EvalExample, opts: RunOptions, predictor: Predictor): LabelSet[] {
+  if (e.task !== "report" || opts.scorer === "a" || !predictor.scoreLabels) return [];
+  return labelSetsFor(opts.labelSets ?? [], e.dataset);
+}
+
 /** Runs a predictor over the examples (see the module comment). */
 export async function runEval(opts: RunOptions): Promise<RunResult> {
   const { examples, predictor } = opts;
+  if (opts.scorer === "b" && !predictor.scoreLabels)
+    throw new EcgInputError(
+      "--scorer",
+      `scorer b is the model's likelihood: ${predictor.name} has none (use --scorer a)`,
+    );
   checkIds(examples, opts.dataFile);
   const paths = new Map<string, string[]>();
   for (const e of examples) {
@@ -244,15 +268,24 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     const ids = new Set(examples.map((e) => e.id));
     done = readPredictionLines(file).filter((l) => ids.has(l.id));
   }
-  const doneIds = new Set(done.map((l) => l.id));
-  const todo = examples.filter((e) => !doneIds.has(e.id));
+  const doneById = new Map(done.map((l) => [l.id, l]));
+  const unscored = (e: EvalExample): LabelSet[] => {
+    const line = doneById.get(e.id);
+    return scoredSets(e, opts, predictor).filter(
+      (s) => line?.label_scores?.[s.name]?.length !== s.labels.length,
+    );
+  };
+  const todo = examples.filter((e) => !doneById.has(e.id) || unscored(e).length > 0);
   const bar = opts.log === null ? null : new Progress(predictor.name, todo.length, "examples", opts.log);
   const fresh: PredictionLine[] = [];
   for (const e of todo) {
     const p = paths.get(e.id)!;
+    const missing = unscored(e);
     const ecgs = predictor.needsEcgs ? await readExampleEcgs(e, p) : [];
-    const out = await predictor.predict({ example: e, ecgs, paths: p });
-    const line = lineOf(e, out.answer, out.labelScores);
+    const input = { example: e, ecgs, paths: p };
+    const line = doneById.get(e.id) ?? lineOf(e, (await predictor.predict(input)).answer);
+    if (missing.length)
+      line.label_scores = { ...line.label_scores, ...(await predictor.scoreLabels!(input, missing)) };
     if (file) appendFileSync(file, JSON.stringify(line) + "\n");
     fresh.push(line);
     bar?.tick();
@@ -265,8 +298,11 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     predictor: predictor.name,
     lines,
     resumed: done.length,
-    predicted: fresh.length,
-    summary: summarize(lines.map(recordOf), opts.summarize),
+    predicted: fresh.filter((l) => !doneById.has(l.id)).length,
+    summary: summarize(lines.map(recordOf), {
+      ...(opts.labelSets ? { labelSets: opts.labelSets } : {}),
+      ...(opts.scorer ? { scorer: opts.scorer } : {}),
+    }),
     unreadable: lines
       .filter((l) => l.unreadable)
       .map((l) => ({ id: l.id, task: l.task, prediction: l.prediction })),

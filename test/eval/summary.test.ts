@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { LabelSet } from "../../src/eval/label-sets.js";
 import { summarize, type EvalRecord } from "../../src/eval/metrics/summary.js";
 
 const rec = (
@@ -11,7 +12,7 @@ const rec = (
 ): EvalRecord => ({
   example: { task, dataset, answer, ...extra },
   prediction,
-  ...(labelScores ? { labelScores } : {}),
+  ...(labelScores ? { labelScores: { toy: labelScores } } : {}),
 });
 
 describe("summarize", () => {
@@ -35,10 +36,19 @@ describe("summarize", () => {
     rec("ecgqa", "ptbxl", "a, b", "b, a", { questionType: "single-query" }),
     rec("ecgqa", "ptbxl", "c", "c", { questionType: "single-query" }),
   ];
-  const labels = {
-    "ptb-xl": ["sinus rhythm", "normal ECG", { name: "atrial fibrillation", aliases: ["AFIB"] }],
+  const toy: LabelSet = {
+    name: "toy",
+    datasets: ["ptb-xl"],
+    labels: [
+      { name: "sinus rhythm" },
+      { name: "normal ECG" },
+      { name: "atrial fibrillation", aliases: ["AFIB", "Atrial fibrillation"] },
+    ],
   };
-  const s = summarize(records, { reportLabels: labels });
+  // a set for another dataset is not applied to ptb-xl's reports
+  const other: LabelSet = { name: "other", datasets: ["cinc2017"], labels: [{ name: "sinus rhythm" }] };
+  const labelSets = [toy, other];
+  const s = summarize(records, { labelSets });
 
   it("groups by task (report, location, ecgqa, multi) and dataset", () => {
     expect(s.groups.map((g) => [g.task, g.dataset, g.n])).toEqual([
@@ -70,31 +80,50 @@ describe("summarize", () => {
       "ROUGE-2",
       "ROUGE-L",
       "ROUGE-L (rouge_score)",
-      "AUC (statement match)",
-      "AUC (likelihood)",
+      "toy AUC (a: statements)",
+      "toy F1 (a: statements)",
+      "toy AUC (b: likelihood)",
     ]);
     expect(s.rows.every((r) => r.n === s.groups.find((g) => g.task === r.task)!.n)).toBe(true);
   });
 
   it("computes the report AUC with reference statements as truth (by hand)", () => {
-    const auc = s.groups[0]!.report!.auc!;
-    // Truth: sinus [1,0,1], normal [1,0,0], AF [0,1,0].
+    expect(Object.keys(s.groups[0]!.report!.labelSets!)).toEqual(["toy"]);
+    const l = s.groups[0]!.report!.labelSets!.toy!;
+    // Truth: sinus [1,0,1], normal [1,0,0], AF [0,1,0]; every reference has a label.
+    expect([l.positives, l.negatives]).toEqual([3, 0]);
     // (a) matched predictions: sinus [1,1,1] -> 0.5; normal [1,0,1] -> 0.75; AF [0,0,0] -> 0.5.
-    expect(auc.statementMatch.perLabel.map((l) => l.auc)).toEqual([0.5, 0.75, 0.5]);
-    expect(auc.statementMatch.macro).toBeCloseTo(1.75 / 3, 15);
+    expect(l.statementAuc!.perLabel.map((x) => x.auc)).toEqual([0.5, 0.75, 0.5]);
+    expect(l.statementAuc!.macro).toBeCloseTo(1.75 / 3, 15);
+    // F1 = 2TP / (2TP + FP + FN): sinus 4/5, normal 2/3, AF 0/1.
+    expect(l.statementF1!.perLabel.map((x) => [x.tp, x.fp, x.fn])).toEqual([
+      [2, 1, 0],
+      [1, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(l.statementF1!.macro).toBeCloseTo((0.8 + 2 / 3 + 0) / 3, 15);
     // (b) likelihoods: sinus [0.9,0.6,0.7] -> 1; normal [0.8,0.2,0.4] -> 1; AF [0.1,0.7,0.2] -> 1.
-    expect(auc.likelihood!.macro).toBe(1);
-    expect(auc.unmatchedReferenceStatements).toBe(0);
+    expect(l.likelihoodAuc!.macro).toBe(1);
   });
 
-  it("leaves AUC out without labels, and likelihood out when a record lacks scores", () => {
+  it("leaves AUC out without label sets, and likelihood out when a record lacks scores", () => {
     const noLabels = summarize(records);
-    expect(noLabels.groups[0]!.report!.auc).toBeUndefined();
+    expect(noLabels.groups[0]!.report!.labelSets).toBeUndefined();
     const partial = summarize(
       records.map((r, i) => (i === 3 ? { example: r.example, prediction: r.prediction } : r)),
-      { reportLabels: labels },
+      { labelSets },
     );
-    expect(partial.groups[0]!.report!.auc!.likelihood).toBeUndefined();
+    expect(partial.groups[0]!.report!.labelSets!.toy!.likelihoodAuc).toBeUndefined();
+    expect(partial.rows.map((r) => r.metric)).not.toContain("toy AUC (b: likelihood)");
     expect(summarize([])).toEqual({ rows: [], groups: [] });
+  });
+
+  it("reports only the scorer asked for", () => {
+    const metrics = (scorer: "a" | "b"): string[] =>
+      summarize(records, { labelSets, scorer })
+        .rows.filter((r) => r.metric.startsWith("toy"))
+        .map((r) => r.metric);
+    expect(metrics("a")).toEqual(["toy AUC (a: statements)", "toy F1 (a: statements)"]);
+    expect(metrics("b")).toEqual(["toy AUC (b: likelihood)"]);
   });
 });

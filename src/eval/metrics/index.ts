@@ -3,6 +3,7 @@ export * from "./aggregate.js";
 export * from "./auc.js";
 export * from "./bleu.js";
 export * from "./exact-match.js";
+export * from "./f1.js";
 export * from "./iou.js";
 export * from "./multi.js";
 export * from "./rouge.js";

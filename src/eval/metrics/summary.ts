@@ -4,11 +4,12 @@
  *
  * Metrics per task (definitions in each module's top comment):
  * - report: BLEU-1..4 (individual, as the paper; `bleu.ts`), cumulative BLEU-4, ROUGE-1/2/L F1 of
- *   the `rouge` package (as the paper) and ROUGE-L of `rouge_score` (`rouge.ts`), and, when label
- *   names are given for the dataset, macro AUC (`auc.ts`) with truth = the reference report's
- *   statements matched to the labels and scores = (a) the predicted report's statements matched
- *   the same way ("statement match"), (b) the records' `labelScores` when every record has them
- *   ("likelihood");
+ *   the `rouge` package (as the paper) and ROUGE-L of `rouge_score` (`rouge.ts`), and, for each
+ *   label set that fits the dataset (`label-sets.ts`), with truth = the reference report's
+ *   statements matched to the labels: "<set> AUC (a: statements)" and "<set> F1 (a: statements)",
+ *   macro over labels, the predicted report's statements matched the same way (`auc.ts`,
+ *   `f1.ts`); "<set> AUC (b: likelihood)", macro AUC of the records' `labelScores` for the set
+ *   (the model's likelihood, `likelihood.ts`), when every record has them;
  * - location, location_long: micro/macro IoU over abnormal types, event sensitivity/PPV, the
  *   number of unreadable answers (`iou.ts`);
  * - ecgqa: micro/macro exact-match accuracy over question types (`exact-match.ts`);
@@ -22,34 +23,45 @@ import { scoreQa, type QaScores } from "./exact-match.js";
 import { scoreLocalization, type LocalizationScores } from "./iou.js";
 import { scoreMulti, type MultiScores } from "./multi.js";
 import { reportRouge, type ReportRouge } from "./rouge.js";
-import { StatementMatcher, type LabelSpec } from "./statements.js";
+import { macroF1, type MacroF1 } from "./f1.js";
+import { StatementMatcher } from "./statements.js";
+import type { LabelSet, Scorer } from "../label-sets.js";
 
 /** One example with the model's answer. */
 export interface EvalRecord {
   example: Pick<EvalExample, "task" | "dataset" | "answer"> &
     Partial<Pick<EvalExample, "abnormalType" | "questionType" | "id">>;
   prediction: string;
-  /** Report only: the model's score per label (scorer b), in the dataset's label order. */
-  labelScores?: readonly number[];
+  /** Report only: the model's score per label (scorer b), by label set name, in the set's label order. */
+  labelScores?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Options of `summarize`. */
 export interface SummarizeOptions {
-  /** Label names (with aliases) per dataset, for the report AUC. */
-  reportLabels?: Readonly<Record<string, readonly (string | LabelSpec)[]>>;
+  /** Label sets of the report AUC (each applies to the datasets it names). */
+  labelSets?: readonly LabelSet[];
+  /** Which AUC scorers to report (default both; (b) only where records have label scores). */
+  scorer?: Scorer;
 }
 
 /** Report metrics of one dataset. */
 export interface ReportSummary {
   bleu: ReportBleu;
   rouge: ReportRouge;
-  /** Present when labels were given for the dataset. */
-  auc?: {
-    statementMatch: MacroAuc;
-    likelihood?: MacroAuc;
-    /** Reference statements that matched no label (a sign the label list does not fit the data). */
-    unmatchedReferenceStatements: number;
-  };
+  /** Per label set that fits the dataset, by set name. */
+  labelSets?: Record<string, LabelSetScores>;
+}
+
+/** The report metrics of one label set. */
+export interface LabelSetScores {
+  /** Reference examples with at least one label of the set, and without any. */
+  positives: number;
+  negatives: number;
+  /** Scorer (a): statements of the generated report matched to the labels. */
+  statementAuc?: MacroAuc;
+  statementF1?: MacroF1;
+  /** Scorer (b): the records' label scores (the model's likelihood). */
+  likelihoodAuc?: MacroAuc;
 }
 
 /** All metrics of one task and dataset. */
@@ -79,33 +91,35 @@ export interface Summary {
   groups: GroupSummary[];
 }
 
+function summarizeLabelSet(records: readonly EvalRecord[], set: LabelSet, scorer: Scorer): LabelSetScores {
+  const matcher = new StatementMatcher(set.labels);
+  const truth = records.map((r) => matcher.match(r.example.answer).scores);
+  const anyLabel = truth.filter((t) => t.some(Boolean)).length;
+  const out: LabelSetScores = { positives: anyLabel, negatives: records.length - anyLabel };
+  if (scorer !== "b") {
+    const matched = records.map((r) => matcher.match(r.prediction).scores);
+    out.statementAuc = macroAuc(matched, truth, matcher.labels);
+    out.statementF1 = macroF1(matched, truth, matcher.labels);
+  }
+  const scores = records.map((r) => r.labelScores?.[set.name]);
+  if (scorer !== "a" && scores.every((s) => s?.length === matcher.labels.length))
+    out.likelihoodAuc = macroAuc(scores as (readonly number[])[], truth, matcher.labels);
+  return out;
+}
+
 function summarizeReport(
   records: readonly EvalRecord[],
-  labels?: readonly (string | LabelSpec)[],
+  dataset: string,
+  opts: SummarizeOptions,
 ): ReportSummary {
   const refs = records.map((r) => r.example.answer);
   const preds = records.map((r) => r.prediction);
   const out: ReportSummary = { bleu: reportBleu(refs, preds), rouge: reportRouge(refs, preds) };
-  if (!labels || labels.length === 0) return out;
-  const matcher = new StatementMatcher(labels);
-  let unmatched = 0;
-  const truth = refs.map((t) => {
-    const m = matcher.match(t);
-    unmatched += m.unmatched.length;
-    return m.scores;
-  });
-  const matched = preds.map((p) => matcher.match(p).scores);
-  out.auc = {
-    statementMatch: macroAuc(matched, truth, matcher.labels),
-    unmatchedReferenceStatements: unmatched,
-  };
-  if (records.every((r) => r.labelScores?.length === matcher.labels.length)) {
-    out.auc.likelihood = macroAuc(
-      records.map((r) => r.labelScores!),
-      truth,
-      matcher.labels,
+  const sets = (opts.labelSets ?? []).filter((s) => s.datasets.includes(dataset));
+  if (sets.length)
+    out.labelSets = Object.fromEntries(
+      sets.map((s) => [s.name, summarizeLabelSet(records, s, opts.scorer ?? "both")]),
     );
-  }
   return out;
 }
 
@@ -117,7 +131,7 @@ function summarizeGroup(
 ): GroupSummary {
   const g: GroupSummary = { task, dataset, n: records.length };
   const items = records.map((r) => ({ reference: r.example.answer, prediction: r.prediction }));
-  if (task === "report") g.report = summarizeReport(records, opts.reportLabels?.[dataset]);
+  if (task === "report") g.report = summarizeReport(records, dataset, opts);
   else if (task === "location" || task === "location_long") {
     g.localization = scoreLocalization(
       records.map((r, i) => {
@@ -143,9 +157,10 @@ function rowsOf(g: GroupSummary): SummaryRow[] {
     add("ROUGE-2", g.report.rouge.paper.rouge2);
     add("ROUGE-L", g.report.rouge.paper.rougeL);
     add("ROUGE-L (rouge_score)", g.report.rouge.rougeScore.rougeL);
-    if (g.report.auc) {
-      add("AUC (statement match)", g.report.auc.statementMatch.macro);
-      if (g.report.auc.likelihood) add("AUC (likelihood)", g.report.auc.likelihood.macro);
+    for (const [set, l] of Object.entries(g.report.labelSets ?? {})) {
+      if (l.statementAuc) add(`${set} AUC (a: statements)`, l.statementAuc.macro);
+      if (l.statementF1) add(`${set} F1 (a: statements)`, l.statementF1.macro);
+      if (l.likelihoodAuc) add(`${set} AUC (b: likelihood)`, l.likelihoodAuc.macro);
     }
   }
   if (g.localization) {
