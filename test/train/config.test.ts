@@ -11,15 +11,16 @@ describe("stage configs", () => {
       const files = readdirSync(dir).filter((f) => f.startsWith("stage"));
       expect([...cur.stages].sort()).toEqual(files.sort());
       const kinds = cur.stages.map((f) => loadStageConfig(`${dir}/${f}`).kind);
-      expect(kinds.slice(0, 6)).toEqual([
+      expect(kinds.slice(0, 7)).toEqual([
         "tokenizer",
         "text",
         "contrastive",
+        "labels",
         "multimodal",
         "multimodal",
         "multimodal",
       ]);
-      expect(kinds.slice(6).every((k) => k === "multimodal")).toBe(true);
+      expect(kinds.slice(7).every((k) => k === "multimodal")).toBe(true);
       // Exactly one stage, the last, exports the shipped model.
       const exports = cur.stages.map((f) => loadStageConfig(`${dir}/${f}`).export !== undefined);
       expect(exports.lastIndexOf(true)).toBe(exports.length - 1);

@@ -12,6 +12,10 @@ import { runStage } from "../../src/train/stages.js";
 import { readLog } from "../../src/train/loop.js";
 import { readSafetensors } from "../../src/nn/safetensors.js";
 import { AnyEcg } from "../../src/model/anyecg.js";
+import { DENSE_FINDINGS } from "../../src/train/dense.js";
+import { EncoderProbePredictor } from "../../src/eval/baselines/encoder-probe.js";
+import type { EvalExample } from "../../src/eval/examples.js";
+import { readEcg } from "../../src/ecg/read.js";
 
 const runs = mkdtempSync(join(tmpdir(), "anyecg-stages-"));
 const quiet = { progress: null };
@@ -68,6 +72,44 @@ describeData("training stages on real examples", () => {
     expect(same("model.embed_tokens.weight")).toBe(true);
     expect(same("projector.fc1.weight")).toBe(true);
     expect(same("encoder.patch_embed.weight")).toBe(false);
+  });
+
+  it("stage 0d: the labels stage lowers its loss on MIT-BIH windows, changes only the encoder, keeps its head", async () => {
+    const c = cfg("stage0-labels", {
+      init: join(runs, "tiny-stage0-text", "model"),
+      steps: 12,
+      evalEvery: 6,
+    });
+    const r = await runStage(c, quiet);
+    expect(r.loop!.step).toBe(12);
+    expect(meanLoss(c.out, 9, 12)).toBeLessThan(meanLoss(c.out, 0, 3));
+    const before = readSafetensors(join(runs, "tiny-stage0-text", "model", "model.safetensors")).tensors;
+    const after = readSafetensors(join(c.out, "model", "model.safetensors")).tensors;
+    const same = (name: string): boolean =>
+      Array.from(before.get(name)!.data).every((v, i) => v === after.get(name)!.data[i]);
+    expect(same("model.embed_tokens.weight")).toBe(true);
+    expect(same("encoder.patch_embed.weight")).toBe(false);
+    const head = readSafetensors(join(c.out, "model", "dense_head.safetensors")).tensors;
+    const width = after.get("encoder.norm.weight")!.shape[0];
+    expect(head.get("dense.head.weight")!.shape).toEqual([DENSE_FINDINGS.length, width]);
+    // the encoder probe reads the stage's model back and answers in the localization format
+    const fallback = { name: "none", needsEcgs: false, predict: async () => ({ answer: "fallback" }) };
+    const probe = await EncoderProbePredictor.load(join(c.out, "model"), fallback);
+    const ecg = await readEcg(join(dataDir, "mitdb", "119"), { from: 0, to: 10 });
+    const example = {
+      id: "x",
+      task: "location",
+      dataset: "mit_bih_arrhythmia",
+      question: "q",
+      answer: "a",
+      ecgPaths: [],
+    };
+    const asked = (abnormalType: string) =>
+      probe.predict({ example: { ...example, abnormalType } as EvalExample, ecgs: [ecg], paths: [] });
+    expect((await asked("Premature ventricular contraction")).answer).toMatch(
+      /^(Duration: \d+\.\ds-\d+\.\ds(, \d+\.\ds-\d+\.\ds)*|No Premature ventricular contraction Found)$/,
+    );
+    expect((await asked("P wave")).answer).toBe("fallback");
   });
 
   const mm = (out: string): StageConfig =>

@@ -1,0 +1,135 @@
+// Stage 0d's targets, sampler and loss: targets worked out by hand on a made-up record and
+// checked against the dataset builder's answer intervals on MIT-BIH 119; the loss against its
+// float64 formula.
+import { describe, it, expect, beforeAll } from "vitest";
+import { describeData, dataDir } from "../data.js";
+import { loadMitdb, type AnnotatedRecord } from "../../src/data/sources/mitdb.js";
+import { rhythmEpisodes } from "../../src/data/intervals.js";
+import { findingIntervals } from "../../src/data/tasks/location.js";
+import { shippingConfig } from "../../src/model/config.js";
+import {
+  DENSE_FINDINGS,
+  DenseWindowSampler,
+  denseTargets,
+  sigmoidCrossEntropy,
+} from "../../src/train/dense.js";
+import { tensor } from "../../src/tensor/index.js";
+import type { EcgAnnotation } from "../../src/ecg/record.js";
+
+const config = shippingConfig();
+const K = DENSE_FINDINGS.length;
+const k = (code: string): number => DENSE_FINDINGS.findIndex((f) => f.code === code);
+
+/** A 100 Hz record of `seconds` with beats at the given times (s) and codes. */
+function record(beats: [number, string][], seconds: number, aux: EcgAnnotation[] = []): AnnotatedRecord {
+  const annotations = [...beats.map(([t, code]) => ({ sample: Math.round(t * 100), code })), ...aux].sort(
+    (a, b) => a.sample - b.sample,
+  );
+  return {
+    info: { path: "x/1", name: "1", fs: 100, length: seconds * 100, leads: ["II", "V1"], comments: [] },
+    annotations,
+    episodes: rhythmEpisodes(annotations, seconds * 100),
+    split: "train",
+    patient: "1",
+  };
+}
+
+describe("dense targets", () => {
+  it("marks the 0.5-s tokens at least half covered by a beat's span (previous to next beat)", () => {
+    // a PVC at 2.0 s between beats at 1.0 and 3.0 s spans 1.0-3.0 s: tokens 2, 3, 4, 5
+    const rec = record(
+      [
+        [0.2, "N"],
+        [1.0, "N"],
+        [2.0, "V"],
+        [3.0, "N"],
+        [4.0, "N"],
+      ],
+      5,
+    );
+    const t = denseTargets({ record: rec, window: { start: 0, end: 500 }, leads: ["II"] }, 500, config);
+    expect(t.length).toBe(10 * K);
+    const v = Array.from({ length: 10 }, (_, i) => t[i * K + k("V")]);
+    expect(v).toEqual([0, 0, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(t.reduce((s, x) => s + x, 0)).toBe(4); // nothing else is present
+  });
+
+  it("labels rhythm episodes and uses window-relative times", () => {
+    const aux = [
+      { sample: 0, code: "+", aux: "(N" },
+      { sample: 250, code: "+", aux: "(AFIB" },
+    ];
+    const rec = record(
+      [
+        [1, "N"],
+        [2, "N"],
+        [3, "N"],
+        [4, "N"],
+      ],
+      6,
+      aux,
+    );
+    // window 2.0-6.0 s: AF from 2.5 s in the record = 0.5 s in the window, to the end
+    const t = denseTargets({ record: rec, window: { start: 200, end: 600 }, leads: ["II"] }, 400, config);
+    const af = Array.from({ length: 8 }, (_, i) => t[i * K + k("(AFIB")]);
+    expect(af).toEqual([0, 1, 1, 1, 1, 1, 1, 1]);
+  });
+});
+
+describeData("dense targets on MIT-BIH", () => {
+  let records: AnnotatedRecord[];
+  beforeAll(async () => {
+    records = await loadMitdb(dataDir);
+  });
+
+  it("agree with the dataset builder's answer intervals on record 119 (ventricular bigeminy)", () => {
+    const rec = records.find((r) => r.info.name === "119")!;
+    const window = { start: 360 * 300, end: 360 * 310 };
+    const t = denseTargets({ record: rec, window, leads: ["II"] }, 1000, config);
+    const ivs = findingIntervals(rec, DENSE_FINDINGS[k("V")]!, window);
+    expect(ivs.length).toBeGreaterThan(0);
+    let positives = 0;
+    for (let i = 0; i < 20; i++) {
+      const [a, b] = [i * 0.5, i * 0.5 + 0.5];
+      const covered = ivs.reduce((s, iv) => s + Math.max(0, Math.min(b, iv.end) - Math.max(a, iv.start)), 0);
+      expect(t[i * K + k("V")]).toBe(covered >= 0.25 ? 1 : 0);
+      positives += t[i * K + k("V")]!;
+    }
+    expect(positives).toBeGreaterThan(0);
+    expect(positives).toBeLessThan(20);
+    // record 119 has no left bundle branch block beats
+    expect(Array.from({ length: 20 }, (_, i) => t[i * K + k("L")]).every((x) => x === 0)).toBe(true);
+  });
+
+  it("the sampler's batches are a function of (seed, i), 10-s windows inside the record, leads of the record", () => {
+    const train = records.filter((r) => r.split === "train");
+    const s = new DenseWindowSampler(train, 10, 7);
+    const a = s.batch(3, 16);
+    const b = new DenseWindowSampler(train, 10, 7).batch(3, 16);
+    expect(a.map((w) => [w.record.info.name, w.window, w.leads])).toEqual(
+      b.map((w) => [w.record.info.name, w.window, w.leads]),
+    );
+    expect(s.batch(4, 16).map((w) => w.window)).not.toEqual(a.map((w) => w.window));
+    for (const w of [...a, ...s.batch(5, 64)]) {
+      expect(w.window.end - w.window.start).toBe(3600);
+      expect(w.window.start).toBeGreaterThanOrEqual(0);
+      expect(w.window.end).toBeLessThanOrEqual(w.record.info.length);
+      expect(w.leads.every((l) => w.record.info.leads.includes(l))).toBe(true);
+      expect(w.record.split).toBe("train");
+    }
+  });
+});
+
+describe("sigmoid cross-entropy of the labels stage", () => {
+  it("is the mean of -log sigma(y z) over all entries plus the mean over positives", () => {
+    const z = [2, -1, 0.5, -3, 1.5, 0];
+    const y = [1, 0, 0, 1, 1, 0];
+    const nll = (zi: number, yi: number): number => Math.log1p(Math.exp(yi ? -zi : zi));
+    const all = z.reduce((s, zi, i) => s + nll(zi, y[i]!), 0) / z.length;
+    const pos = z.reduce((s, zi, i) => s + (y[i] ? nll(zi, 1) : 0), 0) / 3;
+    const got = sigmoidCrossEntropy(tensor(Float32Array.from(z), [2, 3]), Uint8Array.from(y));
+    expect(got.data[0]).toBeCloseTo(all + pos, 5);
+    const none = sigmoidCrossEntropy(tensor(Float32Array.from(z), [2, 3]), new Uint8Array(6));
+    expect(none.data[0]).toBeCloseTo(z.reduce((s, zi) => s + nll(zi, 0), 0) / 6, 5);
+  });
+});
