@@ -20,9 +20,18 @@ const config = shippingConfig();
 const K = DENSE_FINDINGS.length;
 const k = (code: string): number => DENSE_FINDINGS.findIndex((f) => f.code === code);
 
+const ann = (sample: number, code: string, aux?: string): EcgAnnotation => ({
+  sample,
+  code,
+  subtype: 0,
+  channel: 0,
+  num: 0,
+  ...(aux ? { aux } : {}),
+});
+
 /** A 100 Hz record of `seconds` with beats at the given times (s) and codes. */
 function record(beats: [number, string][], seconds: number, aux: EcgAnnotation[] = []): AnnotatedRecord {
-  const annotations = [...beats.map(([t, code]) => ({ sample: Math.round(t * 100), code })), ...aux].sort(
+  const annotations = [...beats.map(([t, code]) => ann(Math.round(t * 100), code)), ...aux].sort(
     (a, b) => a.sample - b.sample,
   );
   return {
@@ -55,10 +64,7 @@ describe("dense targets", () => {
   });
 
   it("labels rhythm episodes and uses window-relative times", () => {
-    const aux = [
-      { sample: 0, code: "+", aux: "(N" },
-      { sample: 250, code: "+", aux: "(AFIB" },
-    ];
+    const aux = [ann(0, "+", "(N"), ann(250, "+", "(AFIB")];
     const rec = record(
       [
         [1, "N"],
