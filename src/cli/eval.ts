@@ -1,10 +1,14 @@
 /**
  * `anyecg eval --data <file> (--model <dir> | --baseline constant|classical) [--ecg-root name=dir ...]
- *  [--task t ...] [--limit n] [--out dir] [--json]`: answers every example of a data file (ours or
- * the paper's) and scores the answers with the paper's metrics (src/eval).
+ *  [--task t ...] [--limit n] [--labels set,...] [--scorer a|b|both] [--out dir] [--json]`: answers
+ * every example of a data file (ours or the paper's) and scores the answers with the paper's
+ * metrics (src/eval). Reports are also scored on label sets (`--labels`, default every set that
+ * fits a dataset of the file) by macro AUC with scorer (a) statements matched to label names
+ * and (b) the model's likelihood of each label's statement.
  */
 import type { Command } from "commander";
 import { parseEcgRoots, readExamples } from "../eval/examples.js";
+import { chooseLabelSets, LABEL_SET_NAMES, parseScorer } from "../eval/label-sets.js";
 import { resultsJson, resultsText, writeResults } from "../eval/report.js";
 import { runEval, selectExamples } from "../eval/runner.js";
 import { createPredictor } from "../eval/setup.js";
@@ -24,6 +28,9 @@ interface EvalOptions {
   train?: string;
   trainData?: string;
   classicalCache?: string;
+  labels: string[];
+  scpStatements?: string;
+  scorer: string;
 }
 
 export function registerEvalCommand(program: Command): void {
@@ -43,6 +50,21 @@ export function registerEvalCommand(program: Command): void {
     .option("--limit <n>", "only the first n examples (after --task)")
     .option("--per-group <n>", "only n examples of each task and dataset, spread over the file")
     .option("--out <dir>", "write predictions.jsonl, results.json, results.md here (resumes a run)")
+    .option(
+      "--labels <sets>",
+      `report label sets (repeatable or comma-separated; default: those that fit the file's datasets; none): ${LABEL_SET_NAMES.join(", ")}`,
+      collect,
+      [],
+    )
+    .option(
+      "--scp-statements <file>",
+      "PTB-XL's scp_statements.csv for the ptbxl-* label sets (default: found beside the ptb-xl records)",
+    )
+    .option(
+      "--scorer <a|b|both>",
+      "report AUC scorer: a = statements matched to label names, b = the model's likelihood",
+      "both",
+    )
     .option("--json", "print the results as JSON instead of a table", false)
     .option("--train <file>", "constant baseline: training examples (default: train.jsonl beside --data)")
     .option(
@@ -66,6 +88,14 @@ export function registerEvalCommand(program: Command): void {
         ...(o.perGroup === undefined ? {} : { perGroup: Number(o.perGroup) }),
       });
       const roots = parseEcgRoots(o.ecgRoot);
+      const scorer = parseScorer(o.scorer);
+      const labels = chooseLabelSets({
+        specs: o.labels,
+        examples,
+        roots,
+        ...(o.scpStatements ? { scpFile: o.scpStatements } : {}),
+      });
+      if (labels.note) console.error(`anyecg eval: ${labels.note}`);
       const predictor = await createPredictor({
         dataFile: o.data,
         ...(o.model ? { model: o.model } : {}),
@@ -79,6 +109,8 @@ export function registerEvalCommand(program: Command): void {
         dataFile: o.data,
         roots,
         predictor,
+        labelSets: labels.sets,
+        scorer, // (b) needs the model's likelihood: a baseline's reports get (a) rows only
         ...(o.out ? { outDir: o.out } : {}),
       });
       const meta = {
