@@ -6,19 +6,23 @@
  * the shipped model (models/anyecg-small, when it exists), the classical baseline and the
  * constant floor on it (each run resumable in runs/quality/<name>/), and prints one table: per
  * task, dataset and metric, the three columns side by side with the paper's published figure
- * where there is one. Also scores the classical beat classifier per class on the held-out
- * MIT-BIH records. Everything is written to runs/quality/quality.json.
+ * where there is one. Report rows include the label-set rows (`src/eval/label-sets.ts`): PTB-XL
+ * diagnostic superclass macro AUC with scorer (a) statements matched to label names and (b) the
+ * model's likelihood, and CinC 2017 atrial fibrillation F1 (a) and AUC (a, b); (b) exists only for
+ * the model (the baselines have no likelihood: their cell stays empty). ECG-QA accuracy per
+ * question type is in the JSON (`ecgqaPerType`), its most frequent types in the table. Also scores
+ * the classical beat classifier per class on the held-out MIT-BIH records. Everything is written
+ * to runs/quality/quality.json.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDataset } from "../src/data/build.js";
 import { MITDB_VALID_RECORDS } from "../src/data/splits.js";
-import { capitalize, parseScpStatements } from "../src/data/sources/ptbxl.js";
-import type { LabelSpec } from "../src/eval/metrics/statements.js";
 import { ClassicalPredictor } from "../src/eval/baselines/classical.js";
 import { evaluateBeatClassifier, loadOrTrainClassical } from "../src/eval/baselines/classical-model.js";
 import { parseEcgRoots, readExamples } from "../src/eval/examples.js";
+import { buildLabelSets, type LabelSetName } from "../src/eval/label-sets.js";
 import { loadModelPredictor } from "../src/eval/model-predictor.js";
 import type { Predictor } from "../src/eval/predictors.js";
 import { formatValue, writeResults } from "../src/eval/report.js";
@@ -41,20 +45,11 @@ const PAPER: Readonly<Record<string, { value: number; source: string }>> = {
   },
 };
 
-/**
- * PTB-XL's five diagnostic superclasses (NORM, MI, STTC, CD, HYP) as report labels: a report
- * has a class when one of its statements is one of the class's statements (scorer (a):
- * statements matched to label names; the AUC rows of the report task).
- */
-function ptbxlSuperclasses(): LabelSpec[] {
-  const file = join(dataDir, "ptbxl", "scp_statements.csv");
-  const byClass = new Map<string, string[]>();
-  for (const s of parseScpStatements(readFileSync(file, "utf8"), file).values()) {
-    if (!s.diagnosticClass) continue;
-    byClass.set(s.diagnosticClass, [...(byClass.get(s.diagnosticClass) ?? []), capitalize(s.description)]);
-  }
-  return [...byClass].map(([name, aliases]) => ({ name, aliases }));
-}
+/** The report label sets of the table: the rows the issues "Evaluation" and "Training" ask for. */
+const LABEL_SETS: readonly LabelSetName[] = ["ptbxl-super", "cinc2017-af"];
+
+/** ECG-QA question types shown in the table (the most frequent; all are in the JSON). */
+const QA_TYPES_SHOWN = 5;
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -97,11 +92,11 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   }
   console.error(modelNote);
 
+  const labelSets = buildLabelSets(LABEL_SETS, { scpFile: join(dataDir, "ptbxl", "scp_statements.csv") });
   const run = async (name: string, predictor: Predictor | null): Promise<Column> => {
     if (!predictor) return { name, result: null };
     const outDir = join(cache, name);
-    const summarize = { reportLabels: { "ptb-xl": ptbxlSuperclasses() } };
-    const result = await runEval({ examples, dataFile: validFile, roots, predictor, outDir, summarize });
+    const result = await runEval({ examples, dataFile: validFile, roots, predictor, outDir, labelSets });
     writeResults(outDir, result, { data: validFile });
     return { name, result };
   };
@@ -117,32 +112,56 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   const rows = new Map<string, { task: string; dataset: string; metric: string; n: number }>();
   for (const c of columns)
     for (const r of c.result?.summary.rows ?? []) if (!rows.has(keyOf(r))) rows.set(keyOf(r), r);
-  const valueOf = (c: Column, key: string): number | null =>
-    c.result?.summary.rows.find((r) => keyOf(r) === key)?.value ?? null;
+  // undefined: the column has no such row (scorer b of a baseline); null: the metric is undefined
+  const valueOf = (c: Column, key: string): number | null | undefined => {
+    const row = c.result?.summary.rows.find((r) => keyOf(r) === key);
+    return row ? row.value : undefined;
+  };
   const table = [...rows.entries()].map(([key, r]) => ({
     task: r.task,
     dataset: r.dataset,
     metric: r.metric,
     n: r.n,
-    anyecg: valueOf(columns[0]!, key),
-    classical: valueOf(columns[1]!, key),
-    constant: valueOf(columns[2]!, key),
+    anyecg: valueOf(columns[0]!, key) ?? null,
+    classical: valueOf(columns[1]!, key) ?? null,
+    constant: valueOf(columns[2]!, key) ?? null,
     paper: PAPER[key]?.value ?? null,
   }));
-  const show = (m: string, v: number | null, c: Column | null): string =>
-    c && !c.result ? "n/a" : formatValue(m, v);
+  const show = (c: Column, key: string, metric: string): string => {
+    if (!c.result) return "n/a";
+    const v = valueOf(c, key);
+    return v === undefined ? "" : formatValue(metric, v);
+  };
+  const qaTypes = ecgqaPerType(columns);
+  const cell = (v: number | undefined): string => (v === undefined ? "n/a" : formatValue("", v));
+  const qaRows = qaTypes
+    .slice(0, QA_TYPES_SHOWN)
+    .map((t) => [
+      "ecgqa",
+      t.dataset,
+      `accuracy: ${t.type}`,
+      t.n,
+      cell(t.anyecg),
+      cell(t.classical),
+      cell(t.constant),
+      "",
+    ]);
   printTable(
     ["task", "dataset", "metric", "n", "anyecg", "classical", "constant", "paper"],
-    table.map((t) => [
-      t.task,
-      t.dataset,
-      t.metric,
-      t.n,
-      show(t.metric, t.anyecg, columns[0]!),
-      show(t.metric, t.classical, columns[1]!),
-      show(t.metric, t.constant, columns[2]!),
-      t.paper === null ? "" : formatValue(t.metric, t.paper),
-    ]),
+    [
+      ...[...rows.keys()].map((key, i) => {
+        const t = table[i]!;
+        return [
+          t.task,
+          t.dataset,
+          t.metric,
+          t.n,
+          ...columns.map((c) => show(c, key, t.metric)),
+          t.paper === null ? "" : formatValue(t.metric, t.paper),
+        ];
+      }),
+      ...qaRows,
+    ],
   );
 
   const beats = await evaluateBeatClassifier(classicalModel, dataDir, MITDB_VALID_RECORDS);
@@ -163,11 +182,63 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
     examples: examples.length,
     model: modelNote,
     paperSources: PAPER,
+    labelSets: labelSets.map((l) => ({
+      name: l.name,
+      datasets: l.datasets,
+      labels: l.labels.map((x) => x.name),
+    })),
     rows: table,
+    ecgqaPerType: qaTypes,
     beatClassifier: beats,
     af: classicalModel.af,
   };
   writeFileSync(join(cache, "quality.json"), JSON.stringify(result, null, 2) + "\n");
   if (!opts.json) console.log(`\nwrote ${join(cache, "quality.json")}`);
   return result;
+}
+
+/** One ECG-QA question type's accuracy per column (undefined: the column did not run). */
+interface QaTypeRow {
+  dataset: string;
+  type: string;
+  n: number;
+  anyecg: number | undefined;
+  classical: number | undefined;
+  constant: number | undefined;
+}
+
+interface QaStat {
+  dataset: string;
+  type: string;
+  n: number;
+  mean: number;
+}
+
+/** ECG-QA accuracy per question type and column, most frequent types first. */
+function ecgqaPerType(columns: readonly Column[]): QaTypeRow[] {
+  // per column: "dataset|type" -> its accuracy and count (null when the column did not run)
+  const perColumn = columns.map((c) =>
+    c.result
+      ? new Map(
+          c.result.summary.groups.flatMap((g) =>
+            Object.entries(g.qa?.perType ?? {}).map(([type, stat]): [string, QaStat] => [
+              `${g.dataset}|${type}`,
+              { dataset: g.dataset, type, ...stat },
+            ]),
+          ),
+        )
+      : null,
+  );
+  const all = new Map(perColumn.flatMap((m) => [...(m ?? [])]));
+  const acc = (i: number, key: string): number | undefined => perColumn[i]?.get(key)?.mean;
+  return [...all]
+    .map(([key, t]) => ({
+      dataset: t.dataset,
+      type: t.type,
+      n: t.n,
+      anyecg: acc(0, key),
+      classical: acc(1, key),
+      constant: acc(2, key),
+    }))
+    .sort((a, b) => b.n - a.n || (a.type < b.type ? -1 : 1));
 }
