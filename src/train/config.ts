@@ -43,6 +43,8 @@ export interface StageConfig {
   tasks?: TaskName[];
   /** Fraction (0-1) of the earlier stages' training examples mixed in (replay). */
   replay: number;
+  /** The stages replayed (default: every stage before `stage`). */
+  replayStages?: number[];
   trainable: TrainablePart[];
   /** Optimizer steps; each takes `accumulation` micro-batches of `batchSize` examples. */
   steps: number;
@@ -149,6 +151,8 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (!(c.lr > 0)) fail("lr must be > 0");
   if (c.minLr !== undefined && !(c.minLr >= 0 && c.minLr <= c.lr)) fail("minLr must be in [0, lr]");
   if (!(c.replay >= 0 && c.replay <= 1)) fail("replay must be a fraction in [0, 1]");
+  if (c.replayStages && (!Array.isArray(c.replayStages) || c.replayStages.some((s) => !Number.isInteger(s))))
+    fail("replayStages must list stage numbers");
   if (!Number.isInteger(c.warmup) || c.warmup < 0) fail("warmup must be an integer >= 0");
   if (!(c.weightDecay >= 0)) fail("weightDecay must be >= 0");
   if (!(c.clip >= 0)) fail("clip must be >= 0");

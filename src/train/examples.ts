@@ -50,21 +50,27 @@ export interface StageMix {
   stage: number;
   /** Only these tasks of the stage (default all). */
   tasks?: readonly TaskName[];
-  /** Fraction (0-1) of the earlier stages' examples replayed with the stage's own. */
+  /** Fraction (0-1) of the replayed stages' examples mixed with the stage's own. */
   replay: number;
+  /** The stages replayed (default: every stage before `stage`). */
+  replayStages?: readonly number[];
   seed: number;
 }
 
 /**
  * The stage's examples followed by the replayed ones: a seeded sample (without replacement) of
- * `round(replay * n)` of the n examples of earlier stages. Replay keeps the earlier tasks' skills
- * alive while the new tasks are learned (the paper's stage 3 does the same).
+ * `round(replay * n)` of the n examples of the replayed stages (by default the earlier ones).
+ * Replay keeps the other tasks' skills alive while the new tasks are learned (the paper's stage 3
+ * does the same); a focused pass after the curriculum (our stage 4) replays stages on both sides
+ * of its own, or the multi-ECG answers of stage 3 are forgotten.
  */
 export function mixStage(examples: readonly Example[], mix: StageMix): Example[] {
   const taskOk = (e: Example): boolean => !mix.tasks || mix.tasks.includes(e.task);
   if (mix.stage === 0) return examples.filter(taskOk);
   const own = examples.filter((e) => e.stage === mix.stage && taskOk(e));
-  const earlier = examples.filter((e) => e.stage < mix.stage);
+  const replayed = (e: Example): boolean =>
+    mix.replayStages ? mix.replayStages.includes(e.stage) && e.stage !== mix.stage : e.stage < mix.stage;
+  const earlier = examples.filter(replayed);
   const k = Math.round(mix.replay * earlier.length);
   return [...own, ...Rng.for(mix.seed, "replay", mix.stage).sample(earlier, k)];
 }

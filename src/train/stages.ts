@@ -208,8 +208,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 

@@ -34,6 +34,22 @@ describe("stage mixing", () => {
     expect(mixStage(pool, { stage: 0, tasks: ["report"], replay: 0, seed: 1 })).toHaveLength(40);
   });
 
+  it("replays the listed stages, later ones included, never the stage's own examples twice", () => {
+    const m = mixStage(pool, {
+      stage: 2,
+      tasks: ["location"],
+      replay: 0.5,
+      replayStages: [1, 2, 3],
+      seed: 1,
+    });
+    expect(m.filter((e) => e.stage === 2).map((e) => e.task)).toEqual(Array(30).fill("location"));
+    const s1 = m.filter((e) => e.stage === 1).length;
+    const s3 = m.filter((e) => e.stage === 3).length;
+    expect(s1 + s3).toBe(25); // round(0.5 * (40 reports + 10 multi)); stage 2 is not replayed
+    expect(s1).toBeGreaterThan(0);
+    expect(s3).toBeGreaterThan(0);
+  });
+
   it("reads JSONL and names the file and line of a bad one", () => {
     const dir = mkdtempSync(join(tmpdir(), "anyecg-ex-"));
     const good = join(dir, "good.jsonl");
