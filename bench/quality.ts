@@ -1,6 +1,8 @@
 /**
  * `npm run bench -- quality [--json] [--limit n | --per-group n] [--model dir] [--fresh]`: the
  * quality table (`--per-group n`: n examples of each task and dataset, spread over the file).
+ * Caches are dropped when stale: the dataset when the builder's sources are newer, the model's
+ * predictions when its files changed.
  *
  * Builds the anyECG validation split from the shared data (cached in runs/quality/dataset), runs
  * the shipped model (models/anyecg-small, when it exists), the classical baseline and the
@@ -14,7 +16,7 @@
  * the classical beat classifier per class on the held-out MIT-BIH records. Everything is written
  * to runs/quality/quality.json.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDataset } from "../src/data/build.js";
@@ -51,6 +53,26 @@ const LABEL_SETS: readonly LabelSetName[] = ["ptbxl-super", "cinc2017-af"];
 /** ECG-QA question types shown in the table (the most frequent; all are in the JSON). */
 const QA_TYPES_SHOWN = 5;
 
+/** Newest modification time (ms) of the files under a folder. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** The model folder's files with their sizes and times: what says the weights are the same. */
+function modelStamp(dir: string): string {
+  const files = readdirSync(dir)
+    .sort()
+    .map((f) => ({ f, s: statSync(join(dir, f)) }))
+    .filter(({ s }) => s.isFile())
+    .map(({ f, s }) => [f, s.size, s.mtimeMs]);
+  return JSON.stringify({ dir: resolve(dir), files }) + "\n";
+}
+
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -66,7 +88,11 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   if (opts.args.includes("--fresh")) rmSync(cache, { recursive: true, force: true });
   const dsDir = join(cache, "dataset");
   const validFile = join(dsDir, "valid.jsonl");
-  if (!existsSync(validFile)) {
+  // A dataset older than the builder's sources is built again, and every column's predictions
+  // (answers to the old examples) go with it.
+  if (!existsSync(validFile) || statSync(validFile).mtimeMs < newestMtime(join(repoRoot, "src", "data"))) {
+    for (const name of ["anyecg", "classical", "constant"])
+      rmSync(join(cache, name), { recursive: true, force: true });
     await buildDataset({ dataDir, outDir: dsDir, seed: 0, force: true, log: null });
   }
   const limitArg = arg(opts.args, "--limit");
@@ -83,6 +109,13 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   let model: Predictor | null = null;
   let modelNote = `no model at ${modelDir}: anyecg column left empty`;
   if (existsSync(join(modelDir, "config.json"))) {
+    // predictions of other weights (a retrained model) are not resumed
+    const stamp = modelStamp(modelDir);
+    const stampFile = join(cache, "anyecg-model.json");
+    if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stamp) {
+      rmSync(join(cache, "anyecg"), { recursive: true, force: true });
+      writeFileSync(stampFile, stamp);
+    }
     try {
       model = await loadModelPredictor(modelDir);
       modelNote = `model ${modelDir}`;
@@ -146,23 +179,21 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
       cell(t.constant),
       "",
     ]);
-  printTable(
-    ["task", "dataset", "metric", "n", "anyecg", "classical", "constant", "paper"],
-    [
-      ...[...rows.keys()].map((key, i) => {
-        const t = table[i]!;
-        return [
-          t.task,
-          t.dataset,
-          t.metric,
-          t.n,
-          ...columns.map((c) => show(c, key, t.metric)),
-          t.paper === null ? "" : formatValue(t.metric, t.paper),
-        ];
-      }),
-      ...qaRows,
-    ],
-  );
+  const lines: (string | number)[][] = [...rows.keys()].map((key, i) => {
+    const t = table[i]!;
+    return [
+      t.task,
+      t.dataset,
+      t.metric,
+      t.n,
+      ...columns.map((c) => show(c, key, t.metric)),
+      t.paper === null ? "" : formatValue(t.metric, t.paper),
+    ];
+  });
+  // the per-type lines follow the ECG-QA rows
+  const afterQa = lines.map((l) => l[0]).lastIndexOf("ecgqa") + 1 || lines.length;
+  lines.splice(afterQa, 0, ...qaRows);
+  printTable(["task", "dataset", "metric", "n", "anyecg", "classical", "constant", "paper"], lines);
 
   const beats = await evaluateBeatClassifier(classicalModel, dataDir, MITDB_VALID_RECORDS);
   console.log(

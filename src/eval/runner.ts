@@ -8,7 +8,9 @@
  *   scores 0, is flagged `unreadable` in its line and listed in the results; it never throws.
  * - Resume: when `outDir` already holds `predictions.jsonl`, the ids in it are not predicted
  *   again; their lines are read back and scored with the new ones. A half-written last line (an
- *   interrupted write) is dropped. The file must come from the same predictor (`run.json`).
+ *   interrupted write) is dropped. The file must come from the same predictor (`run.json`). A
+ *   line whose question or reference differs from its example's (the data file changed) is
+ *   predicted again.
  * - Report label scores (scorer b of the AUC, `likelihood.ts`): with label sets, a scorer other
  *   than "a" and a predictor that has `scoreLabels` (the model), each report example gets a score
  *   per label of every set that fits its dataset, kept in its line (`label_scores`, by set name).
@@ -265,8 +267,12 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     mkdirSync(opts.outDir, { recursive: true });
     checkRunInfo(opts.outDir, predictor.name, opts.dataFile);
     file = join(opts.outDir, "predictions.jsonl");
-    const ids = new Set(examples.map((e) => e.id));
-    done = readPredictionLines(file).filter((l) => ids.has(l.id));
+    // a line of an example whose question or reference has changed since is predicted again
+    const byId = new Map(examples.map((e) => [e.id, e]));
+    done = readPredictionLines(file).filter((l) => {
+      const e = byId.get(l.id);
+      return e !== undefined && e.question === l.question && e.answer === l.reference;
+    });
   }
   const doneById = new Map(done.map((l) => [l.id, l]));
   const unscored = (e: EvalExample): LabelSet[] => {

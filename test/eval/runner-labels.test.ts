@@ -131,6 +131,40 @@ describe("runEval with label sets", () => {
     expect([third.predicted, third.scored]).toEqual([[], []]);
   });
 
+  it("predicts again a resumed line whose question or reference has changed in the data", async () => {
+    const out = tmp();
+    await runEval({
+      examples,
+      dataFile,
+      roots,
+      predictor: scoring(),
+      outDir: out,
+      labelSets: sets,
+      log: null,
+    });
+    const edited = examples.map((e) =>
+      e.id === "r2"
+        ? { ...e, answer: "Report: Sinus rhythm" }
+        : e.id === "q1"
+          ? { ...e, question: "Is it AF?" }
+          : e,
+    );
+    const again = scoring();
+    const r = await runEval({
+      examples: edited,
+      dataFile,
+      roots,
+      predictor: again,
+      outDir: out,
+      labelSets: sets,
+      log: null,
+    });
+    expect(again.predicted).toEqual(["r2", "q1"]);
+    expect(again.scored).toEqual(["r2:rhythm"]);
+    expect([r.resumed, r.predicted]).toEqual([3, 2]);
+    expect(r.lines.find((l) => l.id === "q1")!.question).toBe("Is it AF?");
+  });
+
   it("gives a baseline (no likelihood) statement rows only, and refuses scorer b for it", async () => {
     const constant = new ConstantPredictor();
     const r = await runEval({ examples, dataFile, roots, predictor: constant, labelSets: sets, log: null });
