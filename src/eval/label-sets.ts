@@ -21,11 +21,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
-import { parseCsv } from "../data/csv.js";
 import { DATASET } from "../data/example.js";
 import { SNOMED_NAMES } from "../data/snomed.js";
 import { CINC2017_LABELS } from "../data/sources/cinc2017.js";
-import { capitalize } from "../data/sources/ptbxl.js";
+import { capitalize, parseScpStatements, type ScpStatement } from "../data/sources/ptbxl.js";
 import type { EcgRoots, EvalExample } from "./examples.js";
 import type { LabelSpec } from "./metrics/statements.js";
 
@@ -63,46 +62,21 @@ const DATASETS_OF: Readonly<Record<LabelSetName, readonly string[]>> = {
 /** PTB-XL's superclasses in the order of its paper (others, if any, follow alphabetically). */
 const SUPERCLASS_ORDER = ["NORM", "MI", "STTC", "CD", "HYP"];
 
-/** One row of PTB-XL's `scp_statements.csv`, the columns the label sets use. */
-export interface ScpRow {
-  code: string;
-  /** As reports write it: the description, first letter capitalised. */
-  statement: string;
-  diagnosticClass: string;
-  diagnosticSubclass: string;
-  form: boolean;
-  rhythm: boolean;
-}
-
-/** Parses PTB-XL's `scp_statements.csv` (its first, unnamed column is the code). */
-export function parseScpTable(text: string, file: string): ScpRow[] {
-  const rows = parseCsv(text, file);
-  const needed = ["", "description", "diagnostic_class", "diagnostic_subclass", "form", "rhythm"];
-  const missing = needed.filter((c) => rows.length && !(c in rows[0]!));
-  if (missing.length || rows.length === 0) {
-    throw new EcgInputError(
-      file,
-      `not PTB-XL's scp_statements.csv (${rows.length ? `no column ${missing.map((c) => `"${c}"`).join(", ")}` : "no rows"})`,
-    );
-  }
-  return rows
-    .filter((r) => r[""])
-    .map((r) => ({
-      code: r[""]!,
-      statement: capitalize(r.description || r[""]!),
-      diagnosticClass: r.diagnostic_class ?? "",
-      diagnosticSubclass: r.diagnostic_subclass ?? "",
-      form: r.form === "1.0" || r.form === "1",
-      rhythm: r.rhythm === "1.0" || r.rhythm === "1",
-    }));
+/** A statement as reports write it: the description, first letter capitalised. */
+function statementOf(r: ScpStatement): string {
+  return capitalize(r.description);
 }
 
 /** Labels named by a grouping column, each standing for the statements of its group. */
-function grouped(rows: readonly ScpRow[], key: (r: ScpRow) => string, order: readonly string[]): LabelSpec[] {
+function grouped(
+  rows: readonly ScpStatement[],
+  key: (r: ScpStatement) => string,
+  order: readonly string[],
+): LabelSpec[] {
   const groups = new Map<string, string[]>();
   for (const r of rows) {
     const k = key(r);
-    if (k) groups.set(k, [...(groups.get(k) ?? []), r.statement]);
+    if (k) groups.set(k, [...(groups.get(k) ?? []), statementOf(r)]);
   }
   const rank = (k: string): number => (order.includes(k) ? order.indexOf(k) : order.length);
   return [...groups]
@@ -113,14 +87,16 @@ function grouped(rows: readonly ScpRow[], key: (r: ScpRow) => string, order: rea
 /** A PTB-XL label set from the statement table. */
 export function ptbxlLabelSet(
   name: "ptbxl-super" | "ptbxl-sub" | "ptbxl-form" | "ptbxl-rhythm",
-  rows: readonly ScpRow[],
+  rows: readonly ScpStatement[],
 ): LabelSet {
   const labels =
     name === "ptbxl-super"
       ? grouped(rows, (r) => r.diagnosticClass, SUPERCLASS_ORDER)
       : name === "ptbxl-sub"
         ? grouped(rows, (r) => r.diagnosticSubclass, [])
-        : rows.filter((r) => (name === "ptbxl-form" ? r.form : r.rhythm)).map((r) => ({ name: r.statement }));
+        : rows
+            .filter((r) => (name === "ptbxl-form" ? r.form : r.rhythm))
+            .map((r) => ({ name: statementOf(r) }));
   return { name, datasets: DATASETS_OF[name], labels };
 }
 
@@ -198,15 +174,15 @@ export function findScpTable(roots: EcgRoots, dataDir = process.env.ANYECG_DATA)
 
 /** Builds the named sets; the PTB-XL ones need the statement table's path. */
 export function buildLabelSets(names: readonly LabelSetName[], opts: { scpFile?: string } = {}): LabelSet[] {
-  let rows: ScpRow[] | undefined;
-  const scp = (name: string): ScpRow[] => {
+  let rows: ScpStatement[] | undefined;
+  const scp = (name: string): ScpStatement[] => {
     if (!opts.scpFile) {
       throw new EcgInputError(
         "--labels",
         `label set ${name} is built from PTB-XL's scp_statements.csv, which was not found: give --scp-statements <file>`,
       );
     }
-    return (rows ??= parseScpTable(readInputTextSync(opts.scpFile), opts.scpFile));
+    return (rows ??= [...parseScpStatements(readInputTextSync(opts.scpFile), opts.scpFile).values()]);
   };
   return names.map((n) =>
     n === "cinc2021"

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv, parsePythonNumberDict } from "../../src/data/csv.js";
 import { formatReport } from "../../src/data/tasks/report.js";
+import { parseScpStatements } from "../../src/data/sources/ptbxl.js";
 import { SNOMED_NAMES } from "../../src/data/snomed.js";
 import { parseEcgRoots, type EvalExample } from "../../src/eval/examples.js";
 import {
@@ -20,7 +21,6 @@ import {
   labelStatements,
   parseLabelSetNames,
   parseScorer,
-  parseScpTable,
 } from "../../src/eval/label-sets.js";
 import { StatementMatcher } from "../../src/eval/metrics/statements.js";
 import { dataPath, describeData } from "../data.js";
@@ -151,9 +151,9 @@ describe("label set names, defaults and bad input", () => {
     const bad = join(dir, "ptbxl", "scp_statements.csv");
     writeFileSync(bad, ",description,diagnostic\nNORM,normal ECG,1.0\n");
     expect(() => buildLabelSets(["ptbxl-super"], { scpFile: bad })).toThrow(
-      `${bad}: not PTB-XL's scp_statements.csv (no column "diagnostic_class", "diagnostic_subclass", "form", "rhythm")`,
+      `${bad}: not PTB-XL's scp_statements.csv (no column "form", "rhythm", "diagnostic_class", "diagnostic_subclass")`,
     );
-    expect(() => parseScpTable(",description\n", bad)).toThrow(/no rows/);
+    expect(() => parseScpStatements(",description\n", bad)).toThrow(/no rows/);
     expect(() => buildLabelSets(["ptbxl-form"], { scpFile: join(dir, "nope.csv") })).toThrow(/nope\.csv/);
   });
 });

@@ -19,6 +19,8 @@ export interface ScpStatement {
   rhythm: boolean;
   /** Diagnostic superclass: NORM, MI, STTC, CD, HYP (empty for non-diagnostic statements). */
   diagnosticClass: string;
+  /** Diagnostic subclass ("IMI", "NST_", ...; empty for non-diagnostic statements). */
+  diagnosticSubclass: string;
 }
 
 export interface PtbxlRecord {
@@ -51,10 +53,26 @@ export interface Ptbxl {
   statements: Map<string, ScpStatement>;
 }
 
-/** Parses `scp_statements.csv` (its first, unnamed column is the code). */
+const SCP_COLUMNS = [
+  "",
+  "description",
+  "diagnostic",
+  "form",
+  "rhythm",
+  "diagnostic_class",
+  "diagnostic_subclass",
+];
+
+/** Parses `scp_statements.csv` (its first, unnamed column is the code); checks it is PTB-XL's. */
 export function parseScpStatements(text: string, file: string): Map<string, ScpStatement> {
+  const rows = parseCsv(text, file);
+  const missing = SCP_COLUMNS.filter((c) => rows.length && !(c in rows[0]!));
+  if (missing.length || rows.length === 0) {
+    const why = rows.length ? `no column ${missing.map((c) => `"${c}"`).join(", ")}` : "no rows";
+    throw new EcgInputError(file, `not PTB-XL's scp_statements.csv (${why})`);
+  }
   const map = new Map<string, ScpStatement>();
-  for (const r of parseCsv(text, file)) {
+  for (const r of rows) {
     const code = r[""] ?? "";
     if (!code) continue;
     map.set(code, {
@@ -64,6 +82,7 @@ export function parseScpStatements(text: string, file: string): Map<string, ScpS
       form: r.form === "1.0",
       rhythm: r.rhythm === "1.0",
       diagnosticClass: r.diagnostic_class ?? "",
+      diagnosticSubclass: r.diagnostic_subclass ?? "",
     });
   }
   return map;
