@@ -4,7 +4,7 @@
  */
 // The ECG record, readers and writers
 export * from "./ecg/record.js";
-export * from "./ecg/errors.js";
+export * from "./errors.js";
 export {
   readEcg,
   readEcgs,

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { AnyEcg } from "../model/index.js";
 import { readEcg } from "../ecg/read.js";
 import type { Ecg } from "../ecg/record.js";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { parseLocalizationAnswer, type Interval } from "../data/intervals.js";
 import { plotEcgSvg } from "../ecg/svg.js";
 import { defaultModelDir } from "../paths.js";
@@ -15,7 +15,7 @@ import { defaultModelDir } from "../paths.js";
 export async function loadModel(dir: string | undefined): Promise<AnyEcg> {
   const path = resolve(dir ?? defaultModelDir());
   if (!existsSync(path)) {
-    throw new EcgInputError(path, "model folder not found (pass --model <dir>, or train one: see README)");
+    throw new InputError(path, "model folder not found (pass --model <dir>, or train one: see README)");
   }
   return AnyEcg.load(path);
 }

@@ -4,7 +4,7 @@
  * this file only wires them up and turns errors into one clear line and a non-zero exit.
  */
 import { Command, CommanderError } from "commander";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { registerInfoCommand } from "./info.js";
 import { registerPlotCommand } from "./plot.js";
 import { registerConvertCommand } from "./convert.js";
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
-    const known = err instanceof EcgInputError || err instanceof RangeError;
+    const known = err instanceof InputError || err instanceof RangeError;
     const message = err instanceof Error ? err.message : String(err);
     console.error(`anyecg: ${message}`);
     if (!known && process.env.ANYECG_DEBUG && err instanceof Error) console.error(err.stack);

@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { exampleToJson, type LabeledExample } from "./example.js";
 import { writeJsonl } from "./jsonl.js";
 import { Progress, type ProgressSink } from "./progress.js";
@@ -97,10 +97,10 @@ function limited<T>(items: T[], limit?: number): T[] {
 export async function buildDataset(opts: BuildOptions): Promise<BuildResult> {
   const seed = opts.seed ?? 0;
   const log = opts.log === undefined ? process.stderr : opts.log;
-  if (!existsSync(opts.dataDir)) throw new EcgInputError(opts.dataDir, "data folder not found");
+  if (!existsSync(opts.dataDir)) throw new InputError(opts.dataDir, "data folder not found");
   const trainFile = join(opts.outDir, "train.jsonl");
   if (!opts.force && existsSync(trainFile))
-    throw new EcgInputError(trainFile, "already exists (use --force to overwrite)");
+    throw new InputError(trainFile, "already exists (use --force to overwrite)");
   const wanted = (opts.sources ?? SOURCE_NAMES).filter((s) => existsSync(join(opts.dataDir, FOLDER[s])));
   const has = (s: SourceName) => wanted.includes(s);
   const L: Loaded = {};

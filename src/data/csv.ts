@@ -2,7 +2,7 @@
  * A small RFC 4180 CSV reader: quoted fields may hold commas, doubled quotes and newlines (LUDB's
  * ludb.csv has multi-line cells). Enough for the metadata files of the source databases.
  */
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 
 /** Parses CSV text into rows of fields. */
 export function parseCsvRows(text: string, file: string): string[][] {
@@ -39,7 +39,7 @@ export function parseCsvRows(text: string, file: string): string[][] {
     } else field += c;
     i++;
   }
-  if (quoted) throw new EcgInputError(file, "CSV ends inside a quoted field");
+  if (quoted) throw new InputError(file, "CSV ends inside a quoted field");
   if (field.length > 0 || row.length > 0) {
     row.push(field);
     rows.push(row);
@@ -51,10 +51,10 @@ export function parseCsvRows(text: string, file: string): string[][] {
 export function parseCsv(text: string, file: string): Record<string, string>[] {
   const rows = parseCsvRows(text.replace(/^\uFEFF/, ""), file);
   const header = rows.shift();
-  if (!header) throw new EcgInputError(file, "CSV file is empty");
+  if (!header) throw new InputError(file, "CSV file is empty");
   return rows.map((r, k) => {
     if (r.length !== header.length)
-      throw new EcgInputError(file, `row ${k + 2} has ${r.length} fields, the header has ${header.length}`);
+      throw new InputError(file, `row ${k + 2} has ${r.length} fields, the header has ${header.length}`);
     const o: Record<string, string> = {};
     header.forEach((h, j) => (o[h] = r[j]!));
     return o;
@@ -67,7 +67,7 @@ export function parseCsv(text: string, file: string): Record<string, string>[] {
  */
 export function parsePythonStringList(text: string, file: string): string[] {
   const t = text.trim();
-  if (!t.startsWith("[") || !t.endsWith("]")) throw new EcgInputError(file, `not a list: ${t.slice(0, 40)}`);
+  if (!t.startsWith("[") || !t.endsWith("]")) throw new InputError(file, `not a list: ${t.slice(0, 40)}`);
   const out: string[] = [];
   const re = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g;
   for (let m = re.exec(t); m; m = re.exec(t)) out.push((m[1] ?? m[2])!.replace(/\\(.)/g, "$1"));
@@ -77,7 +77,7 @@ export function parsePythonStringList(text: string, file: string): string[] {
 /** Parses a Python dict of string keys to numbers: "{'NORM': 100.0, 'SR': 0.0}" (PTB-XL scp_codes). */
 export function parsePythonNumberDict(text: string, file: string): [string, number][] {
   const t = text.trim();
-  if (!t.startsWith("{") || !t.endsWith("}")) throw new EcgInputError(file, `not a dict: ${t.slice(0, 40)}`);
+  if (!t.startsWith("{") || !t.endsWith("}")) throw new InputError(file, `not a dict: ${t.slice(0, 40)}`);
   const out: [string, number][] = [];
   const re = /'([^']*)'\s*:\s*(-?\d+(?:\.\d+)?)/g;
   for (let m = re.exec(t); m; m = re.exec(t)) out.push([m[1]!, Number(m[2])]);

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { normalizeLeadName } from "../ecg/leads.js";
 import type { EcgAnnotation } from "../ecg/record.js";
 import { parseWfdbHeader } from "../ecg/wfdb/header.js";
@@ -31,10 +31,10 @@ export async function readRecordInfo(dataDir: string, path: string): Promise<Rec
   try {
     text = await readFile(file, "latin1");
   } catch (e) {
-    throw new EcgInputError(file, `cannot read header (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new InputError(file, `cannot read header (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const h = parseWfdbHeader(text, file);
-  if (h.nsamp === undefined) throw new EcgInputError(file, "header does not give the number of samples");
+  if (h.nsamp === undefined) throw new InputError(file, "header does not give the number of samples");
   return {
     path,
     name: h.name,

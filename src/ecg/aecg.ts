@@ -15,7 +15,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { type Ecg, type EcgAnnotation, pickLeads } from "./record.js";
-import { EcgInputError } from "./errors.js";
+import { InputError } from "../errors.js";
 import { voltageToMvFactor } from "./edf.js";
 
 const MAX_XML_BYTES = 256 * 1024 * 1024;
@@ -87,22 +87,22 @@ export interface AecgReadOptions {
 export async function readAecg(path: string, opts: AecgReadOptions = {}): Promise<Ecg> {
   const file = basename(path);
   const size = (await stat(path)).size;
-  if (size > MAX_XML_BYTES) throw new EcgInputError(file, `XML file of ${size} bytes is too big`);
+  if (size > MAX_XML_BYTES) throw new InputError(file, `XML file of ${size} bytes is too big`);
   const text = await readFile(path, "utf8");
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
-    throw new EcgInputError(file, `malformed XML at line ${valid.err.line}: ${valid.err.msg}`);
+    throw new InputError(file, `malformed XML at line ${valid.err.line}: ${valid.err.msg}`);
   }
   const doc = parser().parse(text) as Node;
   const root = node(doc.AnnotatedECG);
   if (!root) {
     const name = Object.keys(doc).find((k) => !k.startsWith("?")) ?? "(none)";
-    throw new EcgInputError(file, `not an HL7 aECG file (root element <${name}>, expected <AnnotatedECG>)`);
+    throw new InputError(file, `not an HL7 aECG file (root element <${name}>, expected <AnnotatedECG>)`);
   }
   const series = list(root.component)
     .map((c) => node(c.series))
     .filter((s): s is Node => s !== undefined);
-  if (!series.length) throw new EcgInputError(file, "aECG file has no <series> of waveforms");
+  if (!series.length) throw new InputError(file, "aECG file has no <series> of waveforms");
   const chosen = series.find((s) => codeOf(s) === "RHYTHM") ?? series[0]!;
   const ecg = seriesToEcg(file, path, chosen);
   ecg.source.seriesCount = series.length;
@@ -123,7 +123,7 @@ function seriesToEcg(file: string, path: string, series: Node): Ecg {
     .map((c) => node(c.sequence))
     .filter((s): s is Node => s !== undefined);
   const timeSeq = sequences.find((s) => /^TIME_(ABSOLUTE|RELATIVE)$/.test(codeOf(s) ?? ""));
-  if (!timeSeq) throw new EcgInputError(file, "aECG series has no TIME_ABSOLUTE or TIME_RELATIVE sequence");
+  if (!timeSeq) throw new InputError(file, "aECG series has no TIME_ABSOLUTE or TIME_RELATIVE sequence");
   const clock = readClock(file, timeSeq);
   const leads: string[] = [];
   const signals: Float32Array[] = [];
@@ -137,11 +137,11 @@ function seriesToEcg(file: string, path: string, series: Node): Ecg {
     signals.push(samples);
     units.push(unit);
   }
-  if (!leads.length) throw new EcgInputError(file, "aECG series has no MDC_ECG_LEAD_* sequence");
+  if (!leads.length) throw new InputError(file, "aECG series has no MDC_ECG_LEAD_* sequence");
   const n = signals[0]!.length;
   signals.forEach((s, i) => {
     if (s.length !== n)
-      throw new EcgInputError(file, `lead ${leads[i]} has ${s.length} samples, lead ${leads[0]} has ${n}`);
+      throw new InputError(file, `lead ${leads[i]} has ${s.length} samples, lead ${leads[0]} has ${n}`);
   });
   const ecg: Ecg = {
     name: basename(path, extname(path)),
@@ -165,7 +165,7 @@ function readClock(file: string, seq: Node): Clock {
   const inc = node(value?.increment);
   const step = seconds(attr(inc, "value"), attr(inc, "unit") ?? "s");
   if (step === undefined || step <= 0) {
-    throw new EcgInputError(file, `time sequence has no positive <increment> (got "${attr(inc, "value")}")`);
+    throw new InputError(file, `time sequence has no positive <increment> (got "${attr(inc, "value")}")`);
   }
   const fs = Math.abs(1 / step - Math.round(1 / step)) < 1e-6 * (1 / step) ? Math.round(1 / step) : 1 / step;
   const head = attr(node(value?.head), "value");
@@ -183,7 +183,7 @@ function readLead(
   const o = Number(attr(origin, "value") ?? "0");
   const k = Number(attr(scale, "value") ?? "1");
   if (!Number.isFinite(o) || !Number.isFinite(k))
-    throw new EcgInputError(file, `lead ${lead}: bad origin or scale`);
+    throw new InputError(file, `lead ${lead}: bad origin or scale`);
   const unit = attr(scale, "unit") ?? attr(origin, "unit") ?? "uV";
   const factor = voltageToMvFactor(unit);
   const f = factor ?? 1;
@@ -199,7 +199,7 @@ function readLead(
   for (let i = 0; i < parts.length; i++) {
     const d = Number(parts[i]);
     if (!Number.isFinite(d))
-      throw new EcgInputError(file, `lead ${lead}, sample ${i}: "${parts[i]}" is not a number`);
+      throw new InputError(file, `lead ${lead}, sample ${i}: "${parts[i]}" is not a number`);
     samples[i] = (o + k * d) * f;
   }
   return { samples, unit: factor !== undefined ? "mV" : unit };

@@ -18,13 +18,13 @@
  * - The rate is, in order: the `fs` option, a `# fs=` comment, the time column. When two of
  *   them disagree by more than 0.1 % it is an error.
  * - A cell that is not a finite number, or a row with the wrong number of cells, is an
- *   EcgInputError naming the file, the line and the column.
+ *   InputError naming the file, the line and the column.
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { basename, extname } from "node:path";
 import { type Ecg, findLeads } from "./record.js";
-import { EcgInputError } from "./errors.js";
+import { InputError } from "../errors.js";
 import { voltageToMvFactor } from "./edf.js";
 import { assertFinite, float32ToString, writeTextStream } from "./json.js";
 
@@ -195,21 +195,21 @@ async function parseLines(path: string, file: string, opts: CsvReadOptions): Pro
       if (header) continue;
     }
     if (cells.length !== columns.length) {
-      throw new EcgInputError(file, `line ${lineNo} has ${cells.length} fields, expected ${columns.length}`);
+      throw new InputError(file, `line ${lineNo} has ${cells.length} fields, expected ${columns.length}`);
     }
     for (let c = 0; c < cells.length; c++) {
       const s = cells[c]!;
       const v = s === "" ? NaN : Number(s);
       if (!Number.isFinite(v)) {
         const name = header ? ` ("${columns[c]!.name}")` : "";
-        throw new EcgInputError(file, `line ${lineNo}, column ${c + 1}${name}: "${s}" is not a number`);
+        throw new InputError(file, `line ${lineNo}, column ${c + 1}${name}: "${s}" is not a number`);
       }
       data[c]!.push(v);
     }
     if (data[0]!.length <= 1000)
       cells.forEach((c, i) => (decimals[i] = Math.max(decimals[i]!, decimalsOf(c))));
   }
-  if (!columns) throw new EcgInputError(file, "no data (the file is empty or only comments)");
+  if (!columns) throw new InputError(file, "no data (the file is empty or only comments)");
   return { columns, header, data, decimals, meta };
 }
 
@@ -245,7 +245,7 @@ function findTime(file: string, p: Parsed): TimeInfo | undefined {
   const step = uniformStep(times.data, times.length, decimals);
   if (step === undefined || step <= 0) {
     const at = firstIrregular(times.data, times.length, decimals);
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `time column "${p.columns[column]!.name}" is not uniformly spaced (irregular step near data row ${at + 1}); resample the file or drop the time column and pass fs`,
     );
@@ -279,21 +279,21 @@ function agree(a: number, b: number): boolean {
 
 function chooseRate(file: string, opts: CsvReadOptions, meta: Meta, time?: TimeInfo): number {
   if (opts.fs !== undefined && (!Number.isFinite(opts.fs) || opts.fs <= 0)) {
-    throw new EcgInputError(file, `fs must be a positive number of Hz, got ${opts.fs}`);
+    throw new InputError(file, `fs must be a positive number of Hz, got ${opts.fs}`);
   }
   const candidates: [string, number][] = [];
   if (opts.fs !== undefined) candidates.push(["the fs option", opts.fs]);
   if (meta.fs !== undefined) candidates.push(["the '# fs=' comment", meta.fs]);
   if (time?.fs !== undefined) candidates.push(["the time column", time.fs]);
   if (!candidates.length) {
-    throw new EcgInputError(
+    throw new InputError(
       file,
       "no sampling rate: the file has no time column and no '# fs=' comment; give it, e.g. readEcg(path, { fs: 250 }) or `--fs 250` on the command line",
     );
   }
   const [what, fs] = candidates[0]!;
   for (const [other, v] of candidates.slice(1)) {
-    if (!agree(fs, v)) throw new EcgInputError(file, `${what} says ${fs} Hz but ${other} says ${v} Hz`);
+    if (!agree(fs, v)) throw new InputError(file, `${what} says ${fs} Hz but ${other} says ${v} Hz`);
   }
   return fs;
 }
@@ -305,7 +305,7 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
   const time = findTime(file, p);
   const fs = chooseRate(file, opts, p.meta, time);
   let keep = p.columns.map((_, i) => i).filter((i) => i !== time?.column);
-  if (!keep.length) throw new EcgInputError(file, "no signal column besides the time column");
+  if (!keep.length) throw new InputError(file, "no signal column besides the time column");
   if (opts.leads?.length) {
     const names = keep.map((k) => p.columns[k]!.name);
     keep = findLeads(file, names, opts.leads).map((i) => keep[i]!);

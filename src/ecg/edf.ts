@@ -23,7 +23,7 @@
 import { open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { type Ecg, type EcgAnnotation, findLeads } from "./record.js";
-import { EcgInputError } from "./errors.js";
+import { InputError } from "../errors.js";
 
 /** One signal's header fields. */
 export interface EdfSignalHeader {
@@ -116,8 +116,7 @@ function latin1(bytes: Uint8Array, start: number, length: number): string {
 
 /** Parses a header; `fileSize` is used to check (or infer) the number of data records. */
 export function parseEdfHeader(file: string, bytes: Uint8Array, fileSize: number): EdfHeader {
-  if (bytes.length < 256)
-    throw new EcgInputError(file, `EDF header needs 256 bytes, file has ${bytes.length}`);
+  if (bytes.length < 256) throw new InputError(file, `EDF header needs 256 bytes, file has ${bytes.length}`);
   let pos = 0;
   const field = (len: number): string => {
     const s = latin1(bytes, pos, len);
@@ -127,9 +126,8 @@ export function parseEdfHeader(file: string, bytes: Uint8Array, fileSize: number
   const bdf = bytes[0] === 0xff;
   const version = bdf ? (pos++, field(7)) : field(8);
   if (!bdf && version !== "0")
-    throw new EcgInputError(file, `not an EDF file (version field "${version}", expected "0")`);
-  if (bdf && version !== "BIOSEMI")
-    throw new EcgInputError(file, `not a BDF file (version field "${version}")`);
+    throw new InputError(file, `not an EDF file (version field "${version}", expected "0")`);
+  if (bdf && version !== "BIOSEMI") throw new InputError(file, `not a BDF file (version field "${version}")`);
   const patient = field(80);
   const recording = field(80);
   const startDate = field(8);
@@ -140,15 +138,15 @@ export function parseEdfHeader(file: string, bytes: Uint8Array, fileSize: number
   const recordDuration = numberField(file, "duration of a data record", field(8));
   const ns = integerField(file, "number of signals", field(4));
   if (ns < 0 || recordDuration < 0)
-    throw new EcgInputError(file, "negative number of signals or record duration");
+    throw new InputError(file, "negative number of signals or record duration");
   if (headerBytes !== 256 * (ns + 1)) {
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `header size field says ${headerBytes} bytes, but ${ns} signals need ${256 * (ns + 1)}`,
     );
   }
   if (bytes.length < headerBytes) {
-    throw new EcgInputError(file, `file ends inside the header (${bytes.length} of ${headerBytes} bytes)`);
+    throw new InputError(file, `file ends inside the header (${bytes.length} of ${headerBytes} bytes)`);
   }
   const signals = parseSignalHeaders(file, bytes, ns, field);
   const plus = /^(EDF|BDF)\+[CD]/.test(reserved);
@@ -157,7 +155,7 @@ export function parseEdfHeader(file: string, bytes: Uint8Array, fileSize: number
   const recordBytes = signals.reduce((s, h) => s + h.samplesPerRecord, 0) * bytesPerSample;
   const recordCount = checkRecordCount(file, fileSize, headerBytes, recordBytes, numRecordsField);
   if (recordDuration === 0 && signals.some((s) => !isAnnotationLabel(s.label))) {
-    throw new EcgInputError(file, "data record duration is 0 but the file has ordinary signals");
+    throw new InputError(file, "data record duration is 0 but the file has ordinary signals");
   }
   const header: EdfHeader = {
     version,
@@ -199,11 +197,11 @@ function parseSignalHeaders(file: string, bytes: Uint8Array, ns: number, field: 
   return labels.map((label, i): EdfSignalHeader => {
     const name = `signal ${i + 1} ("${label}")`;
     if (spr[i]! <= 0)
-      throw new EcgInputError(file, `${name}: samples per data record must be positive, got ${spr[i]}`);
+      throw new InputError(file, `${name}: samples per data record must be positive, got ${spr[i]}`);
     if (dmax[i]! <= dmin[i]!)
-      throw new EcgInputError(file, `${name}: digital maximum ${dmax[i]} <= minimum ${dmin[i]}`);
+      throw new InputError(file, `${name}: digital maximum ${dmax[i]} <= minimum ${dmin[i]}`);
     if (pmax[i] === pmin[i])
-      throw new EcgInputError(file, `${name}: physical maximum equals minimum (${pmin[i]})`);
+      throw new InputError(file, `${name}: physical maximum equals minimum (${pmin[i]})`);
     return {
       label,
       transducer: transducer[i]!,
@@ -221,14 +219,13 @@ function parseSignalHeaders(file: string, bytes: Uint8Array, ns: number, field: 
 
 function numberField(file: string, name: string, text: string): number {
   const v = text === "" ? NaN : Number(text);
-  if (!Number.isFinite(v)) throw new EcgInputError(file, `header field "${name}" is not a number: "${text}"`);
+  if (!Number.isFinite(v)) throw new InputError(file, `header field "${name}" is not a number: "${text}"`);
   return v;
 }
 
 function integerField(file: string, name: string, text: string): number {
   const v = numberField(file, name, text);
-  if (!Number.isInteger(v))
-    throw new EcgInputError(file, `header field "${name}" is not an integer: "${text}"`);
+  if (!Number.isInteger(v)) throw new InputError(file, `header field "${name}" is not an integer: "${text}"`);
   return v;
 }
 
@@ -239,23 +236,23 @@ function checkRecordCount(
   recordBytes: number,
   field: number,
 ): number {
-  if (recordBytes === 0) throw new EcgInputError(file, "data records have no samples");
+  if (recordBytes === 0) throw new InputError(file, "data records have no samples");
   const dataBytes = size - headerBytes;
   const implied = Math.floor(dataBytes / recordBytes);
   const partial = dataBytes % recordBytes !== 0;
   if (field === -1) {
     if (partial) {
-      throw new EcgInputError(
+      throw new InputError(
         file,
         `number of data records is -1 (unknown) and the size implies ${implied} records plus ${dataBytes % recordBytes} stray bytes (record size ${recordBytes})`,
       );
     }
     return implied;
   }
-  if (field < -1) throw new EcgInputError(file, `number of data records is ${field}`);
+  if (field < -1) throw new InputError(file, `number of data records is ${field}`);
   if (field !== implied || partial) {
     const extra = partial ? ` and ${dataBytes % recordBytes} stray bytes` : "";
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `header says ${field} data records but the file size (${size} bytes) implies ${implied}${extra} (record size ${recordBytes} bytes)` +
         (field > implied ? ": the file is truncated" : ""),
@@ -321,7 +318,7 @@ export function parseTals(
     const duration =
       durationText !== undefined && /^\d+(\.\d*)?$/.test(durationText) ? Number(durationText) : undefined;
     if (Number.isNaN(onset) || rest.length || (durationText !== undefined && duration === undefined)) {
-      throw new EcgInputError(file, `malformed EDF+ annotation (TAL) "${printable(tal)}"`);
+      throw new InputError(file, `malformed EDF+ annotation (TAL) "${printable(tal)}"`);
     }
     const texts = parts.slice(1, -1);
     if (timekeeping && recordOnset === undefined && texts.every((t) => t === "")) {
@@ -359,7 +356,7 @@ function chooseSignals(file: string, h: EdfHeader, leads?: string[]): number[] {
     const labels = ordinary.map((j) => h.signals[j]!.label);
     const picked = findLeads(file, labels, leads).map((k) => ordinary[k]!);
     const rates = new Set(picked.map((i) => h.signals[i]!.samplesPerRecord));
-    if (rates.size > 1) throw new EcgInputError(file, `the requested signals have different sampling rates`);
+    if (rates.size > 1) throw new InputError(file, `the requested signals have different sampling rates`);
     return picked;
   }
   if (!ordinary.length) return [];
@@ -392,7 +389,7 @@ export async function readEdf(path: string, opts: EdfReadOptions = {}): Promise<
     await fh.read(first, 0, 256, 0);
     const nsText = latin1(first, 252, 4).trim();
     const ns = integerField(file, "number of signals", nsText);
-    if (ns < 0 || ns > 100000) throw new EcgInputError(file, `implausible number of signals ${ns}`);
+    if (ns < 0 || ns > 100000) throw new InputError(file, `implausible number of signals ${ns}`);
     const headerLen = Math.min(size, 256 * (ns + 1));
     const headerBytes = new Uint8Array(headerLen);
     await fh.read(headerBytes, 0, headerLen, 0);
@@ -467,7 +464,7 @@ async function decodeEdf(
     const want = count * h.recordBytes;
     const { bytesRead } = await fh.read(buf, 0, want, h.headerBytes + r * h.recordBytes);
     if (bytesRead < want)
-      throw new EcgInputError(
+      throw new InputError(
         file,
         `file ends inside data record ${r + Math.floor(bytesRead / h.recordBytes) + 1}`,
       );
@@ -583,17 +580,17 @@ function layOut(file: string, h: EdfHeader, d: Decoded, t0: number) {
   for (let r = 0; r < h.recordCount; r++) {
     const onset = d.onsets[r];
     if (onset === undefined)
-      throw new EcgInputError(file, `EDF+D data record ${r + 1} has no time-keeping annotation`);
+      throw new InputError(file, `EDF+D data record ${r + 1} has no time-keeping annotation`);
     const at = Math.round((onset - t0) * fs);
     if (at < end)
-      throw new EcgInputError(file, `EDF+D data record ${r + 1} starts before the previous one ends`);
+      throw new InputError(file, `EDF+D data record ${r + 1} starts before the previous one ends`);
     starts.push(at);
     end = at + spr;
   }
   const dataLen = h.recordCount * spr;
   // Bound the allocation: gaps may not make the output more than 8 times the data.
   if (end > 8 * dataLen + spr) {
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `EDF+D gaps span ${(end / fs).toFixed(1)} s for ${(dataLen / fs).toFixed(1)} s of data`,
     );

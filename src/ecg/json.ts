@@ -23,7 +23,7 @@ import { createWriteStream } from "node:fs";
 import { readFile, stat, unlink } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { type Ecg, type EcgAnnotation, pickLeads } from "./record.js";
-import { EcgInputError } from "./errors.js";
+import { InputError } from "../errors.js";
 import { voltageToMvFactor } from "./edf.js";
 
 /** JSON.parse works on one string; past this we ask for CSV/EDF instead of failing obscurely. */
@@ -65,7 +65,7 @@ export async function readJson(path: string, opts: JsonReadOptions = {}): Promis
   const file = basename(path);
   const size = (await stat(path)).size;
   if (size > MAX_JSON_BYTES) {
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `JSON file of ${size} bytes is too big to parse; store long recordings as EDF, WFDB or CSV`,
     );
@@ -74,7 +74,7 @@ export async function readJson(path: string, opts: JsonReadOptions = {}): Promis
   try {
     doc = JSON.parse(await readFile(path, "utf8"));
   } catch (e) {
-    throw new EcgInputError(file, `not valid JSON (${(e as Error).message})`);
+    throw new InputError(file, `not valid JSON (${(e as Error).message})`);
   }
   const ecg = ecgFromJson(file, doc, path);
   return opts.leads?.length ? pickLeads(file, ecg, opts.leads) : ecg;
@@ -83,25 +83,22 @@ export async function readJson(path: string, opts: JsonReadOptions = {}): Promis
 /** Validates a parsed JSON document and turns it into an Ecg. */
 export function ecgFromJson(file: string, doc: unknown, path: string): Ecg {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-    throw new EcgInputError(file, "expected a JSON object with fs, leads and signals");
+    throw new InputError(file, "expected a JSON object with fs, leads and signals");
   }
   const o = doc as Record<string, unknown>;
   if (o.format !== undefined && o.format !== "anyecg-ecg") {
-    throw new EcgInputError(file, `unknown JSON format "${String(o.format)}" (expected "anyecg-ecg")`);
+    throw new InputError(file, `unknown JSON format "${String(o.format)}" (expected "anyecg-ecg")`);
   }
   const fs = o.fs;
   if (typeof fs !== "number" || !Number.isFinite(fs) || fs <= 0) {
-    throw new EcgInputError(file, `"fs" must be a positive number, got ${JSON.stringify(fs)}`);
+    throw new InputError(file, `"fs" must be a positive number, got ${JSON.stringify(fs)}`);
   }
   if (!Array.isArray(o.leads) || !o.leads.every((l) => typeof l === "string")) {
-    throw new EcgInputError(file, `"leads" must be an array of strings`);
+    throw new InputError(file, `"leads" must be an array of strings`);
   }
   const leads = o.leads as string[];
   if (!Array.isArray(o.signals) || o.signals.length !== leads.length) {
-    throw new EcgInputError(
-      file,
-      `"signals" must be an array with one array per lead (${leads.length} leads)`,
-    );
+    throw new InputError(file, `"signals" must be an array with one array per lead (${leads.length} leads)`);
   }
   const rawUnits = o.units === undefined ? leads.map(() => "mV") : o.units;
   if (
@@ -109,16 +106,13 @@ export function ecgFromJson(file: string, doc: unknown, path: string): Ecg {
     rawUnits.length !== leads.length ||
     !rawUnits.every((u) => typeof u === "string")
   ) {
-    throw new EcgInputError(file, `"units" must be an array of ${leads.length} strings`);
+    throw new InputError(file, `"units" must be an array of ${leads.length} strings`);
   }
   const signals = (o.signals as unknown[]).map((s, i) => toSignal(file, s, leads[i]!, rawUnits[i] as string));
   const n = signals[0]?.length ?? 0;
   signals.forEach((s, i) => {
     if (s.length !== n)
-      throw new EcgInputError(
-        file,
-        `lead "${leads[i]}" has ${s.length} samples, lead "${leads[0]}" has ${n}`,
-      );
+      throw new InputError(file, `lead "${leads[i]}" has ${s.length} samples, lead "${leads[0]}" has ${n}`);
   });
   const units = (rawUnits as string[]).map((u) => (voltageToMvFactor(u) !== undefined ? "mV" : u));
   const ecg: Ecg = {
@@ -131,23 +125,20 @@ export function ecgFromJson(file: string, doc: unknown, path: string): Ecg {
     source: { format: "json", path },
   };
   if (o.startTime !== undefined) {
-    if (typeof o.startTime !== "string") throw new EcgInputError(file, `"startTime" must be a string`);
+    if (typeof o.startTime !== "string") throw new InputError(file, `"startTime" must be a string`);
     ecg.startTime = o.startTime;
   }
   return ecg;
 }
 
 function toSignal(file: string, s: unknown, lead: string, unit: string): Float32Array {
-  if (!Array.isArray(s)) throw new EcgInputError(file, `signal of lead "${lead}" is not an array`);
+  if (!Array.isArray(s)) throw new InputError(file, `signal of lead "${lead}" is not an array`);
   const factor = voltageToMvFactor(unit) ?? 1;
   const out = new Float32Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const v = s[i];
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new EcgInputError(
-        file,
-        `lead "${lead}", sample ${i}: ${JSON.stringify(v)} is not a finite number`,
-      );
+      throw new InputError(file, `lead "${lead}", sample ${i}: ${JSON.stringify(v)} is not a finite number`);
     }
     out[i] = factor === 1 ? v : v * factor;
   }
@@ -156,11 +147,11 @@ function toSignal(file: string, s: unknown, lead: string, unit: string): Float32
 
 function toAnnotations(file: string, raw: unknown): EcgAnnotation[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new EcgInputError(file, `"annotations" must be an array`);
+  if (!Array.isArray(raw)) throw new InputError(file, `"annotations" must be an array`);
   return raw.map((a, i) => {
     const o = a as Record<string, unknown>;
     if (typeof o !== "object" || o === null || typeof o.sample !== "number" || typeof o.code !== "string") {
-      throw new EcgInputError(file, `annotation ${i} needs a numeric "sample" and a string "code"`);
+      throw new InputError(file, `annotation ${i} needs a numeric "sample" and a string "code"`);
     }
     const ann: EcgAnnotation = {
       sample: o.sample,
@@ -221,7 +212,7 @@ export function assertFinite(ecg: Ecg, format: string): void {
 
 /**
  * Streams text pieces to a new file, honouring back-pressure. Refuses to replace an existing file
- * unless `overwrite` (EcgInputError naming it); a failed write removes the partial file.
+ * unless `overwrite` (InputError naming it); a failed write removes the partial file.
  */
 export async function writeTextStream(
   path: string,
@@ -234,7 +225,7 @@ export async function writeTextStream(
     out.once("error", reject);
   }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "EEXIST")
-      throw new EcgInputError(basename(path), "file exists (pass overwrite: true to replace it)");
+      throw new InputError(basename(path), "file exists (pass overwrite: true to replace it)");
     throw e;
   });
   try {

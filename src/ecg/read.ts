@@ -15,7 +15,7 @@
 import { stat, open } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { type Ecg, sliceSamples } from "./record.js";
-import { EcgInputError } from "./errors.js";
+import { InputError } from "../errors.js";
 import { readEdf } from "./edf.js";
 import { readCsv } from "./csv.js";
 import { readJson } from "./json.js";
@@ -73,15 +73,15 @@ export async function detectFormat(path: string): Promise<EcgFormat> {
   if (!st) {
     // A WFDB record is often named without extension ("data/100").
     if (await isFile(`${path}.hea`)) return "wfdb";
-    throw new EcgInputError(file, "file not found");
+    throw new InputError(file, "file not found");
   }
-  if (st.isDirectory()) throw new EcgInputError(file, "is a directory, not an ECG file");
-  if (!st.isFile()) throw new EcgInputError(file, "is not a regular file");
-  if (st.size === 0) throw new EcgInputError(file, "file is empty");
+  if (st.isDirectory()) throw new InputError(file, "is a directory, not an ECG file");
+  if (!st.isFile()) throw new InputError(file, "is not a regular file");
+  if (st.size === 0) throw new InputError(file, "file is empty");
   if (ext === ".hea") return "wfdb";
   if (ext === ".dat" || ext === ".mat") {
     if (await isFile(`${withoutExt(path)}.hea`)) return "wfdb";
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `a ${ext} file needs its WFDB header ${basename(withoutExt(path))}.hea beside it`,
     );
@@ -90,7 +90,7 @@ export async function detectFormat(path: string): Promise<EcgFormat> {
   if (await isFile(`${path}.hea`)) return "wfdb";
   const sniffed = await sniff(path);
   if (sniffed) return sniffed;
-  throw new EcgInputError(
+  throw new InputError(
     file,
     `unknown ECG file type "${ext || "(no extension)"}" (supported: ${SUPPORTED_EXTENSIONS.join(" ")}, or a WFDB record name)`,
   );
@@ -116,10 +116,10 @@ async function sniff(path: string): Promise<EcgFormat | undefined> {
 function checkWindow(file: string, opts: ReadOptions): void {
   const { from, to } = opts;
   if (from !== undefined && (!Number.isFinite(from) || from < 0)) {
-    throw new EcgInputError(file, `from must be a number of seconds >= 0, got ${from}`);
+    throw new InputError(file, `from must be a number of seconds >= 0, got ${from}`);
   }
   if (to !== undefined && (!Number.isFinite(to) || to <= (from ?? 0))) {
-    throw new EcgInputError(file, `to must be a number of seconds after from (${from ?? 0}), got ${to}`);
+    throw new InputError(file, `to must be a number of seconds after from (${from ?? 0}), got ${to}`);
   }
 }
 
@@ -135,7 +135,7 @@ export async function readEcg(path: string, opts: ReadOptions = {}): Promise<Ecg
     case "edf": {
       const ecg = await readEdf(path, { from: opts.from, to: opts.to, leads: opts.leads });
       if (windowed && ecg.leads.length && opts.from && ecg.signals[0]!.length === 0) {
-        throw new EcgInputError(file, `from=${opts.from} s is at or past the end of the recording`);
+        throw new InputError(file, `from=${opts.from} s is at or past the end of the recording`);
       }
       return ecg;
     }
@@ -160,7 +160,7 @@ async function readWfdb(path: string, opts: ReadOptions): Promise<Ecg> {
     from = Math.round((opts.from ?? 0) * info.fs);
     to = opts.to !== undefined ? Math.min(info.length, Math.round(opts.to * info.fs)) : info.length;
     if (from >= info.length) {
-      throw new EcgInputError(basename(path), `from=${opts.from} s is at or past the end of the recording`);
+      throw new InputError(basename(path), `from=${opts.from} s is at or past the end of the recording`);
     }
   }
   return readWfdbRecord(path, {
@@ -178,7 +178,7 @@ export function sliceSeconds(file: string, ecg: Ecg, opts: { from?: number; to?:
   const n = ecg.signals[0]?.length ?? 0;
   const a = Math.round((opts.from ?? 0) * ecg.fs);
   const b = opts.to !== undefined ? Math.min(n, Math.round(opts.to * ecg.fs)) : n;
-  if (a >= n) throw new EcgInputError(file, `from=${opts.from} s is at or past the end of the recording`);
+  if (a >= n) throw new InputError(file, `from=${opts.from} s is at or past the end of the recording`);
   return {
     ...sliceSamples(ecg, a, b),
     startTime: ecg.startTime && a ? shiftIso(ecg.startTime, a / ecg.fs) : ecg.startTime,

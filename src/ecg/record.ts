@@ -7,7 +7,7 @@
  * Several ECGs and recordings of many hours are ordinary Ecg values: nothing here assumes a
  * 10-second 12-lead record.
  */
-import { EcgInputError } from "./errors.js";
+import { InputError } from "../errors.js";
 
 /** One annotation, at the record's own sampling rate (WFDB/MIT semantics, EDF+ mapped onto it). */
 export interface EcgAnnotation {
@@ -78,7 +78,7 @@ export function findLeads(file: string, available: readonly string[], wanted: re
     const want = name.trim();
     let i = available.indexOf(want);
     if (i < 0) i = available.findIndex((l) => l.trim().toLowerCase() === want.toLowerCase());
-    if (i < 0) throw new EcgInputError(file, `no lead "${name}" (leads: ${available.join(", ")})`);
+    if (i < 0) throw new InputError(file, `no lead "${name}" (leads: ${available.join(", ")})`);
     return i;
   });
 }

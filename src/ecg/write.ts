@@ -7,7 +7,7 @@
 import { stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { Ecg } from "./record.js";
-import { EcgInputError } from "./errors.js";
+import { InputError } from "../errors.js";
 import { writeCsv } from "./csv.js";
 import { writeJson } from "./json.js";
 import { writeWfdbRecord } from "./wfdb/index.js";
@@ -27,7 +27,7 @@ export const WRITABLE_EXTENSIONS: readonly string[] = [".hea", ".dat", ".csv", "
 async function refuseExisting(paths: string[]): Promise<void> {
   for (const p of paths) {
     if (await stat(p).catch(() => undefined)) {
-      throw new EcgInputError(basename(p), "file exists (pass overwrite: true to replace it)");
+      throw new InputError(basename(p), "file exists (pass overwrite: true to replace it)");
     }
   }
 }
@@ -51,7 +51,7 @@ export async function writeEcg(ecg: Ecg, outPath: string, opts: WriteOptions = {
     await writeJson(ecg, outPath, { overwrite });
     return [outPath];
   }
-  throw new EcgInputError(
+  throw new InputError(
     basename(outPath),
     `cannot write "${ext}" files (supported: ${WRITABLE_EXTENSIONS.join(" ")})`,
   );

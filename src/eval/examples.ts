@@ -11,11 +11,11 @@
  * without its own), as the paper's loader joins `ecg_dir[dataset]` and `ecg_path`.
  *
  * Bad input: an unreadable line, a missing or mistyped field, or an unknown task gives an
- * `EcgInputError` naming the file, the line (JSONL) or element (JSON array) and the problem.
+ * `InputError` naming the file, the line (JSONL) or element (JSON array) and the problem.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
+import { InputError, readInputTextSync } from "../errors.js";
 
 /** The tasks the evaluation knows, each with its own metric. */
 export const KNOWN_TASKS = ["report", "location", "location_long", "ecgqa", "multi"] as const;
@@ -47,7 +47,7 @@ function isTask(t: unknown): t is EvalTask {
 
 function convert(raw: unknown, where: string, file: string, fallbackId: string): EvalExample {
   const bad = (problem: string): never => {
-    throw new EcgInputError(file, `${where}: ${problem}`);
+    throw new InputError(file, `${where}: ${problem}`);
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return bad("not a JSON object");
   const o = raw as Raw;
@@ -118,9 +118,9 @@ export function parseExamples(text: string, file: string): EvalExample[] {
     try {
       arr = JSON.parse(body);
     } catch (e) {
-      throw new EcgInputError(file, `not valid JSON (${(e as Error).message})`);
+      throw new InputError(file, `not valid JSON (${(e as Error).message})`);
     }
-    if (!Array.isArray(arr)) throw new EcgInputError(file, "expected a JSON array of examples");
+    if (!Array.isArray(arr)) throw new InputError(file, "expected a JSON array of examples");
     out = arr.map((r, i) => convert(r, `element ${i}`, file, `${name}:${i}`));
   } else {
     out = [];
@@ -131,12 +131,12 @@ export function parseExamples(text: string, file: string): EvalExample[] {
       try {
         raw = JSON.parse(line);
       } catch (e) {
-        throw new EcgInputError(file, `line ${i + 1}: not valid JSON (${(e as Error).message})`);
+        throw new InputError(file, `line ${i + 1}: not valid JSON (${(e as Error).message})`);
       }
       out.push(convert(raw, `line ${i + 1}`, file, `${name}:${i + 1}`));
     });
   }
-  if (out.length === 0) throw new EcgInputError(file, "no examples");
+  if (out.length === 0) throw new InputError(file, "no examples");
   return out;
 }
 
@@ -158,14 +158,14 @@ export function parseEcgRoots(specs: readonly string[]): EcgRoots {
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     if (eq === 0 || spec.endsWith("="))
-      throw new EcgInputError("--ecg-root", `"${spec}" must be name=dir or dir`);
+      throw new InputError("--ecg-root", `"${spec}" must be name=dir or dir`);
     if (eq > 0) {
       const name = spec.slice(0, eq);
-      if (name in roots.byDataset) throw new EcgInputError("--ecg-root", `dataset "${name}" given twice`);
+      if (name in roots.byDataset) throw new InputError("--ecg-root", `dataset "${name}" given twice`);
       roots.byDataset[name] = resolve(spec.slice(eq + 1));
     } else {
       if (roots.fallback !== undefined)
-        throw new EcgInputError("--ecg-root", "more than one folder without a dataset name");
+        throw new InputError("--ecg-root", "more than one folder without a dataset name");
       roots.fallback = resolve(spec);
     }
   }
@@ -181,7 +181,7 @@ export function resolveEcgPaths(example: EvalExample, roots: EcgRoots, file: str
   const root = roots.byDataset[example.dataset] ?? roots.fallback;
   if (root === undefined) {
     const given = Object.keys(roots.byDataset);
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `${example.id}: no --ecg-root for dataset "${example.dataset}" (given: ${given.length ? given.join(", ") : "none"}; use --ecg-root ${example.dataset}=<dir>)`,
     );
@@ -193,7 +193,7 @@ const COMMON_EXTENSIONS = [".hea", ".mat", ".edf", ".csv", ".json", ".xml"];
 
 /**
  * Checks that a record path exists, as a file or as a record name without extension (WFDB
- * "mitdb/101" for 101.hea and 101.dat); otherwise throws an `EcgInputError` naming the path.
+ * "mitdb/101" for 101.hea and 101.dat); otherwise throws an `InputError` naming the path.
  */
 export function checkEcgPath(path: string): void {
   if (existsSync(path) || COMMON_EXTENSIONS.some((e) => existsSync(path + e))) return;
@@ -203,7 +203,7 @@ export function checkEcgPath(path: string): void {
   try {
     names = readdirSync(dir);
   } catch {
-    throw new EcgInputError(path, "ECG file not found (its folder does not exist)");
+    throw new InputError(path, "ECG file not found (its folder does not exist)");
   }
-  if (!names.some((n) => n.startsWith(stem))) throw new EcgInputError(path, "ECG file not found");
+  if (!names.some((n) => n.startsWith(stem))) throw new InputError(path, "ECG file not found");
 }

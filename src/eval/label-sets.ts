@@ -20,7 +20,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
+import { InputError, readInputTextSync } from "../errors.js";
 import { DATASET } from "../data/example.js";
 import { SNOMED_NAMES } from "../data/snomed.js";
 import { CINC2017_LABELS } from "../data/sources/cinc2017.js";
@@ -139,7 +139,7 @@ export function parseLabelSetNames(specs: readonly string[]): LabelSetName[] {
     .filter(Boolean);
   const unknown = names.filter((n) => n !== "none" && !(LABEL_SET_NAMES as readonly string[]).includes(n));
   if (unknown.length) {
-    throw new EcgInputError(
+    throw new InputError(
       "--labels",
       `unknown label set ${unknown.map((n) => `"${n}"`).join(", ")} (known: ${LABEL_SET_NAMES.join(", ")}, none)`,
     );
@@ -177,7 +177,7 @@ export function buildLabelSets(names: readonly LabelSetName[], opts: { scpFile?:
   let rows: ScpStatement[] | undefined;
   const scp = (name: string): ScpStatement[] => {
     if (!opts.scpFile) {
-      throw new EcgInputError(
+      throw new InputError(
         "--labels",
         `label set ${name} is built from PTB-XL's scp_statements.csv, which was not found: give --scp-statements <file>`,
       );
@@ -196,7 +196,7 @@ export function buildLabelSets(names: readonly LabelSetName[], opts: { scpFile?:
 /** The scorer named by `--scorer`; anything else is an error listing the known ones. */
 export function parseScorer(value: string): Scorer {
   if ((SCORERS as readonly string[]).includes(value)) return value as Scorer;
-  throw new EcgInputError(
+  throw new InputError(
     "--scorer",
     `unknown scorer "${value}" (known: a = statements matched to label names, b = the model's likelihood, both)`,
   );

@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { AnyEcg } from "../model/index.js";
 import type { Ecg } from "../ecg/record.js";
 import type { LabelSet } from "./label-sets.js";
@@ -62,10 +62,7 @@ export class ModelPredictor implements Predictor {
 /** Loads `AnyEcg` from `dir` (a folder with config.json, tokenizer.json, model.safetensors). */
 export async function loadModelPredictor(dir: string): Promise<ModelPredictor> {
   if (!existsSync(join(dir, "config.json"))) {
-    throw new EcgInputError(
-      dir,
-      "no config.json here: not a model folder (use --baseline to run a baseline)",
-    );
+    throw new InputError(dir, "no config.json here: not a model folder (use --baseline to run a baseline)");
   }
   return new ModelPredictor(await AnyEcg.load(dir), `anyecg:${dir}`);
 }

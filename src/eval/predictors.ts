@@ -4,7 +4,7 @@
  * and scores the answers; a predictor never scores itself.
  */
 import { basename } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { detectFormat, readEcg, type ReadOptions } from "../ecg/read.js";
 import { sampleCount, sliceSamples, type Ecg } from "../ecg/record.js";
 import { readWfdbRecord, wfdbRecordInfo } from "../ecg/wfdb/index.js";
@@ -53,7 +53,7 @@ export async function readSampleWindow(
     const a = Math.max(0, Math.min(start, info.length));
     const b = Math.max(a, Math.min(end, info.length));
     if (b <= a)
-      throw new EcgInputError(
+      throw new InputError(
         basename(path),
         `window ${start}-${end} is outside the record (${info.length} samples)`,
       );
@@ -64,7 +64,7 @@ export async function readSampleWindow(
   const a = Math.max(0, Math.min(start, n));
   const b = Math.max(a, Math.min(end, n));
   if (b <= a)
-    throw new EcgInputError(basename(path), `window ${start}-${end} is outside the record (${n} samples)`);
+    throw new InputError(basename(path), `window ${start}-${end} is outside the record (${n} samples)`);
   return sliceSamples(ecg, a, b);
 }
 

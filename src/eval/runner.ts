@@ -3,7 +3,7 @@
  * as it goes to `predictions.jsonl` so an interrupted run resumes where it stopped.
  *
  * - Every ECG path is checked before the first prediction: a missing file stops the run with its
- *   path (an `EcgInputError`), before any time is spent.
+ *   path (an `InputError`), before any time is spent.
  * - An answer that cannot be read (a localization answer the parser rejects, or an empty answer)
  *   scores 0, is flagged `unreadable` in its line and listed in the results; it never throws.
  * - Resume: when `outDir` already holds `predictions.jsonl`, the ids in it are not predicted
@@ -23,7 +23,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Progress, type ProgressSink } from "../data/progress.js";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import {
   checkEcgPath,
   KNOWN_TASKS,
@@ -66,7 +66,7 @@ export function selectExamples(
   if (opts.tasks?.length) {
     const unknown = opts.tasks.filter((t) => !(KNOWN_TASKS as readonly string[]).includes(t));
     if (unknown.length) {
-      throw new EcgInputError(
+      throw new InputError(
         "--task",
         `unknown task ${unknown.map((t) => `"${t}"`).join(", ")} (known tasks: ${KNOWN_TASKS.join(", ")})`,
       );
@@ -75,12 +75,12 @@ export function selectExamples(
   }
   if (opts.limit !== undefined) {
     if (!(Number.isInteger(opts.limit) && opts.limit > 0))
-      throw new EcgInputError("--limit", `must be a whole number > 0, got ${opts.limit}`);
+      throw new InputError("--limit", `must be a whole number > 0, got ${opts.limit}`);
     out = out.slice(0, opts.limit);
   }
   if (opts.perGroup !== undefined) {
     if (!(Number.isInteger(opts.perGroup) && opts.perGroup > 0))
-      throw new EcgInputError("--per-group", `must be a whole number > 0, got ${opts.perGroup}`);
+      throw new InputError("--per-group", `must be a whole number > 0, got ${opts.perGroup}`);
     // n of each task and dataset, spread evenly over the group in file order (the first n
     // would often all come from one record): a quick run that still covers every row.
     const n = opts.perGroup;
@@ -172,7 +172,7 @@ export function readPredictionLines(file: string): PredictionLine[] {
           throw new Error("no id or prediction");
         return o;
       } catch (err) {
-        throw new EcgInputError(file, `line ${i + 1}: not a prediction line (${(err as Error).message})`);
+        throw new InputError(file, `line ${i + 1}: not a prediction line (${(err as Error).message})`);
       }
     });
   return [...new Map(lines.map((l) => [l.id, l])).values()];
@@ -216,7 +216,7 @@ function checkIds(examples: readonly EvalExample[], file: string): void {
   const seen = new Set<string>();
   for (const e of examples) {
     if (seen.has(e.id))
-      throw new EcgInputError(file, `duplicate example id "${e.id}" (ids must be unique to resume)`);
+      throw new InputError(file, `duplicate example id "${e.id}" (ids must be unique to resume)`);
     seen.add(e.id);
   }
 }
@@ -227,7 +227,7 @@ function checkRunInfo(outDir: string, predictor: string, dataFile: string): void
   if (existsSync(file)) {
     const info = JSON.parse(readFileSync(file, "utf8")) as { predictor?: string };
     if (info.predictor !== predictor) {
-      throw new EcgInputError(
+      throw new InputError(
         file,
         `holds predictions of "${info.predictor}", not "${predictor}": use another --out`,
       );
@@ -250,7 +250,7 @@ function scoredSets(e: EvalExample, opts: RunOptions, predictor: Predictor): Lab
 export async function runEval(opts: RunOptions): Promise<RunResult> {
   const { examples, predictor } = opts;
   if (opts.scorer === "b" && !predictor.scoreLabels)
-    throw new EcgInputError(
+    throw new InputError(
       "--scorer",
       `scorer b is the model's likelihood: ${predictor.name} has none (use --scorer a)`,
     );

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import type { ProgressSink } from "../data/progress.js";
 import { ClassicalPredictor } from "./baselines/classical.js";
 import { loadOrTrainClassical } from "./baselines/classical-model.js";
@@ -48,15 +48,12 @@ export function constantPredictor(trainFile: string | undefined): ConstantPredic
 /** Makes the predictor (see the module comment). */
 export async function createPredictor(spec: PredictorSpec): Promise<Predictor> {
   if (spec.model && spec.baseline)
-    throw new EcgInputError("--baseline", "give either --model or --baseline, not both");
+    throw new InputError("--baseline", "give either --model or --baseline, not both");
   if (spec.model) return loadModelPredictor(spec.model);
   if (!spec.baseline)
-    throw new EcgInputError(
-      "--model",
-      "give a model folder (--model <dir>) or --baseline constant|classical",
-    );
+    throw new InputError("--model", "give a model folder (--model <dir>) or --baseline constant|classical");
   if (!(BASELINES as readonly string[]).includes(spec.baseline)) {
-    throw new EcgInputError(
+    throw new InputError(
       "--baseline",
       `unknown baseline "${spec.baseline}" (known: ${BASELINES.join(", ")})`,
     );
@@ -65,7 +62,7 @@ export async function createPredictor(spec: PredictorSpec): Promise<Predictor> {
   if (spec.baseline === "constant") return constant;
   const dataDir = spec.trainData ?? process.env.ANYECG_DATA;
   if (!dataDir) {
-    throw new EcgInputError(
+    throw new InputError(
       "--train-data",
       "the classical baseline trains on MIT-BIH: give the folder holding mitdb/ (or set ANYECG_DATA)",
     );

@@ -13,7 +13,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
+import { InputError, readInputTextSync } from "../errors.js";
 import type { Parameter } from "../tensor/index.js";
 import {
   openSafetensors,
@@ -24,13 +24,13 @@ import {
 } from "../nn/safetensors.js";
 import type { LlamaConfig } from "./config.js";
 
-/** Reads a JSON file; missing or malformed files are EcgInputError naming the file. */
+/** Reads a JSON file; missing or malformed files are InputError naming the file. */
 export function readJson(path: string): unknown {
   const text = readInputTextSync(path);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new EcgInputError(path, `not valid JSON: ${(e as Error).message}`);
+    throw new InputError(path, `not valid JSON: ${(e as Error).message}`);
   }
 }
 
@@ -71,13 +71,13 @@ export function openWeights(dir: string, base = "model"): WeightSource {
   const index = join(dir, `${base}.safetensors.index.json`);
   if (existsSync(single)) return fromReaders(single, [openSafetensors(single)]);
   if (!existsSync(index))
-    throw new EcgInputError(dir, `neither ${base}.safetensors nor ${base}.safetensors.index.json`);
+    throw new InputError(dir, `neither ${base}.safetensors nor ${base}.safetensors.index.json`);
   const map = (readJson(index) as { weight_map?: Record<string, string> }).weight_map;
-  if (!map || typeof map !== "object") throw new EcgInputError(index, "no weight_map");
+  if (!map || typeof map !== "object") throw new InputError(index, "no weight_map");
   const shards = [...new Set(Object.values(map))];
   for (const s of shards)
     if (typeof s !== "string" || s.includes("/") || s.includes("\\"))
-      throw new EcgInputError(index, `bad shard name ${JSON.stringify(s)}`);
+      throw new InputError(index, `bad shard name ${JSON.stringify(s)}`);
   return fromReaders(
     index,
     shards.map((s) => openSafetensors(join(dir, s))),
@@ -93,7 +93,7 @@ function fromReaders(file: string, readers: SafetensorsReader[]): WeightSource {
     has: (n) => owner.has(n),
     read(n) {
       const r = owner.get(n);
-      if (!r) throw new EcgInputError(file, `no tensor named "${n}"`);
+      if (!r) throw new InputError(file, `no tensor named "${n}"`);
       return r.read(n);
     },
     close: () => readers.forEach((r) => r.close()),
@@ -119,7 +119,7 @@ export function loadParameters(
   for (const p of params) {
     if (!src.has(p.name)) {
       if (opts.optional?.(p.name)) continue;
-      throw new EcgInputError(src.file, `missing tensor "${p.name}"`);
+      throw new InputError(src.file, `missing tensor "${p.name}"`);
     }
     const t = src.read(p.name);
     const same = t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
@@ -129,7 +129,7 @@ export function loadParameters(
       t.shape[1] === p.shape[1] &&
       t.shape[0]! <= p.shape[0]!;
     if (!same && !grown)
-      throw new EcgInputError(src.file, `tensor "${p.name}" is [${t.shape}], the model needs [${p.shape}]`);
+      throw new InputError(src.file, `tensor "${p.name}" is [${t.shape}], the model needs [${p.shape}]`);
     const d = p.data;
     d.set(t.data);
     if (!same) fillMeanRows(d, t.shape[0]!, p.shape[0]!, p.shape[1]!);
@@ -170,27 +170,20 @@ export function isHfConfig(json: unknown): boolean {
 export function llamaConfigFromHf(json: unknown, file: string, maxPositions?: number): LlamaConfig {
   const h = json as HfLlamaConfig;
   if (h.model_type !== "llama")
-    throw new EcgInputError(
-      file,
-      `model_type ${JSON.stringify(h.model_type)} is not supported (only "llama")`,
-    );
+    throw new InputError(file, `model_type ${JSON.stringify(h.model_type)} is not supported (only "llama")`);
   const need = (k: keyof HfLlamaConfig): number => {
     const v = h[k];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
-      throw new EcgInputError(file, `${k} must be a positive integer, got ${JSON.stringify(v)}`);
+      throw new InputError(file, `${k} must be a positive integer, got ${JSON.stringify(v)}`);
     return v;
   };
   if (h.rope_scaling != null)
-    throw new EcgInputError(
-      file,
-      "rope_scaling is not supported by the engine's RoPE (plain rope_theta only)",
-    );
-  if (h.attention_bias || h.mlp_bias)
-    throw new EcgInputError(file, "attention_bias/mlp_bias are not supported");
+    throw new InputError(file, "rope_scaling is not supported by the engine's RoPE (plain rope_theta only)");
+  if (h.attention_bias || h.mlp_bias) throw new InputError(file, "attention_bias/mlp_bias are not supported");
   const width = need("hidden_size");
   const heads = need("num_attention_heads");
   if (h.head_dim !== undefined && h.head_dim * heads !== width)
-    throw new EcgInputError(file, "head_dim * num_attention_heads must equal hidden_size");
+    throw new InputError(file, "head_dim * num_attention_heads must equal hidden_size");
   return {
     vocabSize: need("vocab_size"),
     width,

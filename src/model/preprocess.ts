@@ -12,7 +12,7 @@
  *   drift must not squash the amplitude of every other window (for a 10-s ECG this is the
  *   paper's per-lead scaling). A window's padding past the end stays 0 and is masked anyway.
  */
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { toStandard12, STANDARD_LEADS } from "../ecg/leads.js";
 import type { Ecg } from "../ecg/record.js";
 import { resample } from "../ecg/resample.js";
@@ -39,17 +39,17 @@ function where(ecg: Ecg): string {
   return ecg.source?.path || ecg.name || "<ecg>";
 }
 
-/** Checks the record's shape; throws EcgInputError naming the file. */
+/** Checks the record's shape; throws InputError naming the file. */
 function check(ecg: Ecg): void {
   const file = where(ecg);
   if (!(ecg.fs > 0) || !Number.isFinite(ecg.fs))
-    throw new EcgInputError(file, `sampling rate ${ecg.fs} Hz is not a positive number`);
-  if (ecg.signals.length === 0) throw new EcgInputError(file, "has no signals");
+    throw new InputError(file, `sampling rate ${ecg.fs} Hz is not a positive number`);
+  if (ecg.signals.length === 0) throw new InputError(file, "has no signals");
   if (ecg.signals.length !== ecg.leads.length)
-    throw new EcgInputError(file, `${ecg.signals.length} signals but ${ecg.leads.length} lead names`);
+    throw new InputError(file, `${ecg.signals.length} signals but ${ecg.leads.length} lead names`);
   const n = ecg.signals[0]!.length;
-  if (ecg.signals.some((s) => s.length !== n)) throw new EcgInputError(file, "leads have different lengths");
-  if (n === 0) throw new EcgInputError(file, "has no samples");
+  if (ecg.signals.some((s) => s.length !== n)) throw new InputError(file, "leads have different lengths");
+  if (n === 0) throw new InputError(file, "has no samples");
 }
 
 /** Prepares a record for the encoder (see the module comment). */
@@ -58,7 +58,7 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig): PreparedEcg {
   const file = where(ecg);
   const std = toStandard12(ecg);
   if (!std.mask.some((m) => m === 1))
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `no channel maps to a standard ECG lead (channels: ${ecg.leads.join(", ")}; expected names like ${STANDARD_LEADS.join(", ")}, MLII, CM5)`,
     );
@@ -70,7 +70,7 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig): PreparedEcg {
     samples = y.length;
     return y;
   });
-  if (samples < 1) throw new EcgInputError(file, `too short: no sample at ${enc.sampleRate} Hz`);
+  if (samples < 1) throw new InputError(file, `too short: no sample at ${enc.sampleRate} Hz`);
   const windows = Math.ceil(samples / W);
   const leads = resampled.map((y) => (y ? scaleWindows(y, W, windows) : null));
   return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows };

@@ -11,7 +11,7 @@
  * contain "<|ecg|>" must not inject an ECG placeholder. The chat template adds special tokens by id.
  */
 import { renameSync, writeFileSync } from "node:fs";
-import { EcgInputError, readInputTextSync } from "../ecg/errors.js";
+import { InputError, readInputTextSync } from "../errors.js";
 import { learnMerges, MAX_BPE_SYMBOLS, type BpeWord } from "./bpe-train.js";
 
 /** The special tokens of anyECG's chat format, in id order after the learned vocabulary. */
@@ -268,7 +268,7 @@ function parseStages(file: string, cfg: unknown): Stage[] {
   switch (o.type) {
     case "Sequence": {
       if (!Array.isArray(o.pretokenizers))
-        throw new EcgInputError(file, "pre_tokenizer Sequence without a pretokenizers list");
+        throw new InputError(file, "pre_tokenizer Sequence without a pretokenizers list");
       return o.pretokenizers.flatMap((p) => parseStages(file, p));
     }
     case "ByteLevel":
@@ -284,11 +284,11 @@ function parseStages(file: string, cfg: unknown): Stage[] {
       let source: string;
       if (typeof pat?.Regex === "string") source = pat.Regex;
       else if (typeof pat?.String === "string") source = pat.String.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-      else throw new EcgInputError(file, "pre_tokenizer Split without a Regex or String pattern");
+      else throw new InputError(file, "pre_tokenizer Split without a Regex or String pattern");
       if (o.invert === true)
-        throw new EcgInputError(file, "pre_tokenizer Split with invert: true is not supported");
+        throw new InputError(file, "pre_tokenizer Split with invert: true is not supported");
       if (o.behavior !== "Isolated" && o.behavior !== "Removed") {
-        throw new EcgInputError(
+        throw new InputError(
           file,
           `pre_tokenizer Split behavior ${JSON.stringify(o.behavior)} is not supported (Isolated, Removed)`,
         );
@@ -297,7 +297,7 @@ function parseStages(file: string, cfg: unknown): Stage[] {
       try {
         re = hfPatternToRegExp(source);
       } catch (e) {
-        throw new EcgInputError(
+        throw new InputError(
           file,
           `pre_tokenizer Split pattern cannot be translated: ${(e as Error).message}`,
         );
@@ -305,7 +305,7 @@ function parseStages(file: string, cfg: unknown): Stage[] {
       return [{ kind: "split", re, removeMatches: o.behavior === "Removed" }];
     }
     default:
-      throw new EcgInputError(file, `pre_tokenizer type ${JSON.stringify(o.type)} is not supported`);
+      throw new InputError(file, `pre_tokenizer type ${JSON.stringify(o.type)} is not supported`);
   }
 }
 
@@ -315,7 +315,7 @@ function parseNormalizer(file: string, cfg: unknown): Array<"NFC" | "NFD" | "NFK
   if (o.type === "Sequence" && Array.isArray(o.normalizers))
     return o.normalizers.flatMap((n) => parseNormalizer(file, n));
   if (o.type === "NFC" || o.type === "NFD" || o.type === "NFKC" || o.type === "NFKD") return [o.type];
-  throw new EcgInputError(file, `normalizer type ${JSON.stringify(o.type)} is not supported`);
+  throw new InputError(file, `normalizer type ${JSON.stringify(o.type)} is not supported`);
 }
 
 function checkDecoder(file: string, cfg: unknown): void {
@@ -327,7 +327,7 @@ function checkDecoder(file: string, cfg: unknown): void {
     o.decoders.every((d) => (d as { type?: unknown }).type === "ByteLevel")
   )
     return;
-  throw new EcgInputError(
+  throw new InputError(
     file,
     `decoder ${JSON.stringify(o?.type ?? null)} is not supported: only byte-level BPE tokenizers load`,
   );
@@ -386,24 +386,24 @@ export class Tokenizer {
 
   private constructor(json: HfTokenizerJson, file: string) {
     const model = json.model;
-    if (typeof model !== "object" || model === null) throw new EcgInputError(file, "no model section");
+    if (typeof model !== "object" || model === null) throw new InputError(file, "no model section");
     if (model.type !== undefined && model.type !== "BPE")
-      throw new EcgInputError(file, `model type ${JSON.stringify(model.type)} is not BPE`);
+      throw new InputError(file, `model type ${JSON.stringify(model.type)} is not BPE`);
     if (model.byte_fallback === true)
-      throw new EcgInputError(file, "byte_fallback BPE (SentencePiece style) is not supported");
+      throw new InputError(file, "byte_fallback BPE (SentencePiece style) is not supported");
     for (const k of ["continuing_subword_prefix", "end_of_word_suffix"]) {
       if (model[k] !== undefined && model[k] !== null && model[k] !== "")
-        throw new EcgInputError(file, `model ${k} is not supported`);
+        throw new InputError(file, `model ${k} is not supported`);
     }
     if (typeof model.vocab !== "object" || model.vocab === null)
-      throw new EcgInputError(file, "model.vocab is not an object");
+      throw new InputError(file, "model.vocab is not an object");
     for (const [tok, id] of Object.entries(model.vocab)) this.setToken(file, tok, id);
     this.added = (json.added_tokens ?? []).map((t, i) => {
       if (typeof t?.content !== "string" || t.content === "")
-        throw new EcgInputError(file, `added_tokens[${i}] has no content`);
+        throw new InputError(file, `added_tokens[${i}] has no content`);
       const existing = this.tokenToId.get(t.content);
       if (existing !== undefined && existing !== t.id) {
-        throw new EcgInputError(
+        throw new InputError(
           file,
           `added token ${JSON.stringify(t.content)} has id ${t.id} but the vocab says ${existing}`,
         );
@@ -414,10 +414,10 @@ export class Tokenizer {
     });
     for (let b = 0; b < 256; b++) {
       const id = this.tokenToId.get(BYTE_TO_CHAR[b]!);
-      if (id === undefined) throw new EcgInputError(file, `vocab lacks the byte-level symbol for byte ${b}`);
+      if (id === undefined) throw new InputError(file, `vocab lacks the byte-level symbol for byte ${b}`);
       this.byteIds[b] = id;
     }
-    if (!Array.isArray(model.merges)) throw new EcgInputError(file, "model.merges is not an array");
+    if (!Array.isArray(model.merges)) throw new InputError(file, "model.merges is not an array");
     this.mergeTo = new Int32Array(model.merges.length);
     this.mergeRank = new PairRanks(model.merges.length);
     this.mergePairs = model.merges.map((m, rank) => this.addMerge(file, m, rank));
@@ -431,10 +431,10 @@ export class Tokenizer {
 
   private setToken(file: string, tok: string, id: unknown): void {
     if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= MAX_BPE_SYMBOLS) {
-      throw new EcgInputError(file, `token ${JSON.stringify(tok)} has invalid id ${JSON.stringify(id)}`);
+      throw new InputError(file, `token ${JSON.stringify(tok)} has invalid id ${JSON.stringify(id)}`);
     }
     if (this.idToToken[id] !== undefined && this.idToToken[id] !== tok) {
-      throw new EcgInputError(
+      throw new InputError(
         file,
         `id ${id} is used by both ${JSON.stringify(this.idToToken[id])} and ${JSON.stringify(tok)}`,
       );
@@ -449,16 +449,16 @@ export class Tokenizer {
     if (typeof m === "string") {
       const parts = m.split(" ");
       if (parts.length !== 2)
-        throw new EcgInputError(file, `merges[${rank}] ${JSON.stringify(m)} is not "left right"`);
+        throw new InputError(file, `merges[${rank}] ${JSON.stringify(m)} is not "left right"`);
       pair = [parts[0]!, parts[1]!];
     } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === "string" && typeof m[1] === "string")
       pair = [m[0], m[1]];
-    else throw new EcgInputError(file, `merges[${rank}] is neither "a b" nor ["a", "b"]`);
+    else throw new InputError(file, `merges[${rank}] is neither "a b" nor ["a", "b"]`);
     const a = this.tokenToId.get(pair[0]);
     const b = this.tokenToId.get(pair[1]);
     const z = this.tokenToId.get(pair[0] + pair[1]);
     if (a === undefined || b === undefined || z === undefined) {
-      throw new EcgInputError(
+      throw new InputError(
         file,
         `merges[${rank}] ${JSON.stringify(pair.join(" "))} uses a token missing from the vocab`,
       );
@@ -477,11 +477,11 @@ export class Tokenizer {
       try {
         obj = JSON.parse(json);
       } catch (e) {
-        throw new EcgInputError(file, `not valid JSON: ${(e as Error).message}`);
+        throw new InputError(file, `not valid JSON: ${(e as Error).message}`);
       }
     }
     if (typeof obj !== "object" || obj === null || Array.isArray(obj))
-      throw new EcgInputError(file, "not a JSON object");
+      throw new InputError(file, "not a JSON object");
     return new Tokenizer(obj as HfTokenizerJson, file);
   }
 

@@ -15,7 +15,7 @@
  * demand through the file handle, so a multi-gigabyte checkpoint never has to fit in memory twice.
  */
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 
 /** Element types of the specification that this module reads. */
 export type SafetensorsDtype =
@@ -217,21 +217,21 @@ function isDtype(s: string): s is SafetensorsDtype {
 /** Reads the 8-byte header length and checks it against the file size. */
 function headerLength(file: string, first8: Uint8Array, fileSize: number): number {
   if (fileSize < 8)
-    throw new EcgInputError(file, `file is ${fileSize} bytes, too short for the 8-byte header length`);
+    throw new InputError(file, `file is ${fileSize} bytes, too short for the 8-byte header length`);
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES))
-    throw new EcgInputError(file, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    throw new InputError(file, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const len = Number(n);
   if (8 + len > fileSize) {
-    throw new EcgInputError(file, `header length ${len} runs past the end of the file (${fileSize} bytes)`);
+    throw new InputError(file, `header length ${len} runs past the end of the file (${fileSize} bytes)`);
   }
-  if (len < 2) throw new EcgInputError(file, `header length ${len} is too short for a JSON object`);
+  if (len < 2) throw new InputError(file, `header length ${len} is too short for a JSON object`);
   return len;
 }
 
 function checkNonNegativeInt(file: string, what: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-    throw new EcgInputError(file, `${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    throw new InputError(file, `${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -239,28 +239,26 @@ function checkNonNegativeInt(file: string, what: string, v: unknown): number {
 function parseEntry(file: string, name: string, v: unknown): SafetensorsEntry {
   const where = `tensor "${name}"`;
   if (typeof v !== "object" || v === null || Array.isArray(v))
-    throw new EcgInputError(file, `${where}: entry is not an object`);
+    throw new InputError(file, `${where}: entry is not an object`);
   const o = v as Record<string, unknown>;
-  if (typeof o.dtype !== "string") throw new EcgInputError(file, `${where}: missing dtype`);
-  if (!isDtype(o.dtype))
-    throw new EcgInputError(file, `${where}: unsupported dtype ${JSON.stringify(o.dtype)}`);
-  if (!Array.isArray(o.shape)) throw new EcgInputError(file, `${where}: shape is not an array`);
+  if (typeof o.dtype !== "string") throw new InputError(file, `${where}: missing dtype`);
+  if (!isDtype(o.dtype)) throw new InputError(file, `${where}: unsupported dtype ${JSON.stringify(o.dtype)}`);
+  if (!Array.isArray(o.shape)) throw new InputError(file, `${where}: shape is not an array`);
   const shape = o.shape.map((d, i) => checkNonNegativeInt(file, `${where}: shape[${i}]`, d));
   const offs = o.data_offsets;
   if (!Array.isArray(offs) || offs.length !== 2)
-    throw new EcgInputError(file, `${where}: data_offsets must be [begin, end]`);
+    throw new InputError(file, `${where}: data_offsets must be [begin, end]`);
   const begin = checkNonNegativeInt(file, `${where}: data_offsets[0]`, offs[0]);
   const end = checkNonNegativeInt(file, `${where}: data_offsets[1]`, offs[1]);
-  if (end < begin)
-    throw new EcgInputError(file, `${where}: data_offsets [${begin}, ${end}] end before begin`);
+  if (end < begin) throw new InputError(file, `${where}: data_offsets [${begin}, ${end}] end before begin`);
   let bytes = DTYPE_BYTES[o.dtype];
   for (const d of shape) {
     bytes *= d;
     if (!Number.isSafeInteger(bytes))
-      throw new EcgInputError(file, `${where}: shape [${shape.join(", ")}] is too large`);
+      throw new InputError(file, `${where}: shape [${shape.join(", ")}] is too large`);
   }
   if (bytes !== end - begin) {
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `${where}: ${o.dtype} shape [${shape.join(", ")}] needs ${bytes} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
     );
@@ -270,10 +268,10 @@ function parseEntry(file: string, name: string, v: unknown): SafetensorsEntry {
 
 function parseMetadata(file: string, v: unknown): Record<string, string> {
   if (typeof v !== "object" || v === null || Array.isArray(v))
-    throw new EcgInputError(file, `__metadata__ is not an object`);
+    throw new InputError(file, `__metadata__ is not an object`);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== "string") throw new EcgInputError(file, `__metadata__ "${k}" is not a string`);
+    if (typeof val !== "string") throw new InputError(file, `__metadata__ "${k}" is not a string`);
     out[k] = val;
   }
   return out;
@@ -285,17 +283,17 @@ function parseHeader(file: string, headerBytes: Uint8Array, dataBytes: number): 
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
   } catch {
-    throw new EcgInputError(file, "header is not valid UTF-8");
+    throw new InputError(file, "header is not valid UTF-8");
   }
-  if (!text.startsWith("{")) throw new EcgInputError(file, `header does not start with "{"`);
+  if (!text.startsWith("{")) throw new InputError(file, `header does not start with "{"`);
   let json: unknown;
   try {
     json = parseStrictJson(text);
   } catch (e) {
-    throw new EcgInputError(file, `header is not valid JSON: ${(e as Error).message}`);
+    throw new InputError(file, `header is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json))
-    throw new EcgInputError(file, "header is not a JSON object");
+    throw new InputError(file, "header is not a JSON object");
   let metadata: Record<string, string> = {};
   const entries: SafetensorsEntry[] = [];
   for (const [name, v] of Object.entries(json)) {
@@ -312,12 +310,12 @@ function checkTiling(file: string, entries: SafetensorsEntry[], dataBytes: numbe
   let pos = 0;
   for (const e of sorted) {
     if (e.begin > pos)
-      throw new EcgInputError(
+      throw new InputError(
         file,
         `tensor "${e.name}": hole of ${e.begin - pos} bytes before it at offset ${pos}`,
       );
     if (e.begin < pos)
-      throw new EcgInputError(
+      throw new InputError(
         file,
         `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap the previous tensor`,
       );
@@ -325,13 +323,13 @@ function checkTiling(file: string, entries: SafetensorsEntry[], dataBytes: numbe
   }
   if (pos > dataBytes) {
     const last = sorted[sorted.length - 1]!;
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `tensor "${last.name}": data_offsets end ${pos} past the ${dataBytes}-byte data section`,
     );
   }
   if (pos < dataBytes)
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `${dataBytes - pos} bytes after the last tensor are not covered by any tensor`,
     );
@@ -375,7 +373,7 @@ class FileSource {
     try {
       this.fd = openSync(path, "r");
     } catch (e) {
-      throw new EcgInputError(
+      throw new InputError(
         path,
         `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
       );
@@ -391,8 +389,7 @@ class FileSource {
     let got = 0;
     while (got < length) {
       const n = readSync(this.fd, out, got, length - got, pos + got);
-      if (n === 0)
-        throw new EcgInputError(this.path, `file ends while reading bytes ${pos}..${pos + length}`);
+      if (n === 0) throw new InputError(this.path, `file ends while reading bytes ${pos}..${pos + length}`);
       got += n;
     }
     return out;
@@ -413,7 +410,7 @@ function makeReader(file: string, src: BufferSource | FileSource): SafetensorsRe
     const names = [...header.entries].sort((a, b) => a.begin - b.begin || a.end - b.end).map((e) => e.name);
     const entry = (name: string): SafetensorsEntry => {
       const e = byName.get(name);
-      if (!e) throw new EcgInputError(file, `no tensor named "${name}"`);
+      if (!e) throw new InputError(file, `no tensor named "${name}"`);
       return e;
     };
     return {

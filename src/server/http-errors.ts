@@ -1,6 +1,6 @@
 /** HTTP statuses for errors: HttpError carries its own; bad input is 400, or 413 when too large. */
 import type { FastifyError } from "fastify";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { RecordTooLongError } from "./store.js";
 
 /** An error with the HTTP status it maps to. */
@@ -23,7 +23,7 @@ export function errorStatus(err: unknown): {
 } {
   if (err instanceof HttpError) return { status: err.status, message: err.message, headers: err.headers };
   if (err instanceof RecordTooLongError) return { status: 413, message: err.message, headers: {} };
-  if (err instanceof EcgInputError) return { status: 400, message: err.message, headers: {} };
+  if (err instanceof InputError) return { status: 400, message: err.message, headers: {} };
   const fe = err as Partial<FastifyError>;
   if (fe.code === "FST_REQ_FILE_TOO_LARGE" || fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
     return { status: 413, message: fe.message ?? "request too large", headers: {} };

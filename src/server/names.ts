@@ -3,7 +3,7 @@
  * a user's name we keep is a plain base name (the WFDB header refers to its `.dat` by name, so
  * the name must survive). Anything that could leave that folder is refused, not "cleaned".
  */
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 
 /** Longest kept name; WFDB record names are short, and this keeps paths well inside OS limits. */
 const MAX_NAME = 120;
@@ -17,19 +17,18 @@ export function printableName(name: string): string {
 
 /**
  * Returns `name` when it is a plain file name (letters, digits, `_ . + -`, not starting with a
- * dot, no path separator, no NUL, no `..`), else throws an EcgInputError naming the problem.
+ * dot, no path separator, no NUL, no `..`), else throws an InputError naming the problem.
  */
 export function checkPlainName(name: string): string {
   const shown = printableName(name);
-  if (name.length === 0) throw new EcgInputError("upload", "a file has no name");
-  if (name.includes("\0")) throw new EcgInputError(shown, "file name contains a NUL character");
+  if (name.length === 0) throw new InputError("upload", "a file has no name");
+  if (name.includes("\0")) throw new InputError(shown, "file name contains a NUL character");
   if (/[/\\]/.test(name) || /^[A-Za-z]:/.test(name)) {
-    throw new EcgInputError(shown, "file name must not contain a path (no / \\ or drive letter)");
+    throw new InputError(shown, "file name must not contain a path (no / \\ or drive letter)");
   }
-  if (name.length > MAX_NAME)
-    throw new EcgInputError(shown, `file name is longer than ${MAX_NAME} characters`);
+  if (name.length > MAX_NAME) throw new InputError(shown, `file name is longer than ${MAX_NAME} characters`);
   if (name.includes("..") || !PLAIN.test(name)) {
-    throw new EcgInputError(
+    throw new InputError(
       shown,
       "file name may only hold letters, digits and _ . + - (not starting with a dot, no '..')",
     );

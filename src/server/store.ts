@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { readEcg, SUPPORTED_EXTENSIONS } from "../ecg/read.js";
 import { type Ecg, durationSeconds, sampleCount } from "../ecg/record.js";
 import { parseWfdbHeader } from "../ecg/wfdb/header.js";
@@ -54,7 +54,7 @@ export interface UploadedFile {
 }
 
 /** A record that is too long (the server answers 413). */
-export class RecordTooLongError extends EcgInputError {}
+export class RecordTooLongError extends InputError {}
 
 const ID = /^[0-9a-f]{32}$/;
 const MAX_FILES_PER_RECORD = 16;
@@ -92,7 +92,7 @@ export class EcgStore {
   /**
    * Stores one record from its uploaded files (one file, a WFDB header with its signal and
    * annotation files, or one zip of those), reads it to check it, and returns its meta.
-   * Bad input throws EcgInputError (nothing is kept).
+   * Bad input throws InputError (nothing is kept).
    */
   async add(files: UploadedFile[], readOptions: { fs?: number } = {}): Promise<EcgMeta> {
     const expanded = this.expand(files);
@@ -104,7 +104,7 @@ export class EcgStore {
       const mainFile = pickMainFile(expanded);
       const ecg = await readEcg(join(folder, mainFile), { ...readOptions });
       const seconds = durationSeconds(ecg);
-      if (!(seconds > 0)) throw new EcgInputError(mainFile, "the record holds no samples");
+      if (!(seconds > 0)) throw new InputError(mainFile, "the record holds no samples");
       if (seconds > this.limits.maxDurationSeconds) {
         throw new RecordTooLongError(
           mainFile,
@@ -181,26 +181,26 @@ export class EcgStore {
 
   /** Checks names, unpacks a zip, and refuses WFDB headers that point outside the folder. */
   private expand(files: UploadedFile[]): UploadedFile[] {
-    if (files.length === 0) throw new EcgInputError("upload", "no file in the request");
+    if (files.length === 0) throw new InputError("upload", "no file in the request");
     for (const f of files) checkPlainName(f.name);
     const zips = files.filter((f) => extname(f.name).toLowerCase() === ".zip");
     let out = files;
     if (zips.length) {
       if (files.length > 1)
-        throw new EcgInputError(zips[0]!.name, "upload a zip on its own, one record per zip");
+        throw new InputError(zips[0]!.name, "upload a zip on its own, one record per zip");
       out = unzipBounded(zips[0]!.name, zips[0]!.data, {
         maxBytes: this.limits.maxUnzippedBytes,
         maxEntries: MAX_FILES_PER_RECORD,
       }).map((e) => ({ name: checkPlainName(e.name), data: e.data }));
     }
     if (out.length > MAX_FILES_PER_RECORD) {
-      throw new EcgInputError("upload", `more than ${MAX_FILES_PER_RECORD} files for one record`);
+      throw new InputError("upload", `more than ${MAX_FILES_PER_RECORD} files for one record`);
     }
     const seen = new Set<string>();
     for (const f of out) {
-      if (seen.has(f.name.toLowerCase())) throw new EcgInputError(f.name, "uploaded twice");
+      if (seen.has(f.name.toLowerCase())) throw new InputError(f.name, "uploaded twice");
       seen.add(f.name.toLowerCase());
-      if (f.data.length === 0) throw new EcgInputError(f.name, "file is empty");
+      if (f.data.length === 0) throw new InputError(f.name, "file is empty");
       if (extname(f.name).toLowerCase() === ".hea") checkHeaderReferences(f);
     }
     return out;
@@ -229,10 +229,7 @@ function checkHeaderReferences(f: UploadedFile): void {
     try {
       checkPlainName(n);
     } catch {
-      throw new EcgInputError(
-        f.name,
-        `refers to the file ${printableName(n)}, which is not a plain file name`,
-      );
+      throw new InputError(f.name, `refers to the file ${printableName(n)}, which is not a plain file name`);
     }
   }
 }
@@ -248,18 +245,17 @@ function pickMainFile(files: UploadedFile[]): string {
       (h) => (parseWfdbHeader(Buffer.from(h.data).toString("latin1"), h.name).segments?.length ?? 0) > 0,
     );
     if (masters.length === 1) return masters[0]!.name;
-    throw new EcgInputError(
+    throw new InputError(
       "upload",
       `several WFDB headers (${headers.map((h) => h.name).join(", ")}): upload one record at a time`,
     );
   }
   const wfdbData = files.find((f) => [".dat", ".mat", ".atr"].includes(ext(f)));
-  if (wfdbData) throw new EcgInputError(wfdbData.name, `needs its WFDB header (.hea) in the same upload`);
+  if (wfdbData) throw new InputError(wfdbData.name, `needs its WFDB header (.hea) in the same upload`);
   const ecgFiles = files.filter((f) => SUPPORTED_EXTENSIONS.includes(ext(f)));
   if (ecgFiles.length === 1) return ecgFiles[0]!.name;
-  if (ecgFiles.length > 1)
-    throw new EcgInputError("upload", "several ECG files: upload one record at a time");
-  throw new EcgInputError(
+  if (ecgFiles.length > 1) throw new InputError("upload", "several ECG files: upload one record at a time");
+  throw new InputError(
     files[0]!.name,
     `unknown ECG file type (supported: ${SUPPORTED_EXTENSIONS.join(" ")}, or a .zip of a record)`,
   );

@@ -3,7 +3,7 @@
  * zip declares can lie (zip bombs), so we count what inflating actually produces and stop.
  */
 import { Unzip, UnzipInflate, type UnzipFile } from "fflate";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { zipEntryBaseName } from "./names.js";
 
 export interface ZipEntry {
@@ -25,7 +25,7 @@ function isJunk(path: string): boolean {
   return path.endsWith("/") || path.startsWith("__MACOSX/") || base.startsWith(".") || base === "";
 }
 
-/** Unpacks `zip` (named `file` in errors); throws EcgInputError when it is not a usable zip. */
+/** Unpacks `zip` (named `file` in errors); throws InputError when it is not a usable zip. */
 export function unzipBounded(file: string, zip: Uint8Array, limits: UnzipLimits): ZipEntry[] {
   const entries: ZipEntry[] = [];
   let total = 0;
@@ -65,13 +65,13 @@ export function unzipBounded(file: string, zip: Uint8Array, limits: UnzipLimits)
   try {
     unzip.push(zip, true);
   } catch (err) {
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `not a readable zip file (${err instanceof Error ? err.message : String(err)})`,
     );
   }
-  if (problem) throw new EcgInputError(file, problem);
-  if (entries.length === 0) throw new EcgInputError(file, "the zip file holds no files");
+  if (problem) throw new InputError(file, problem);
+  if (entries.length === 0) throw new InputError(file, "the zip file holds no files");
   return entries;
 }
 

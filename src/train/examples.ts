@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { nearestStandardLead, normalizeLeadName } from "../ecg/leads.js";
 import { readEcg } from "../ecg/read.js";
 import type { Ecg } from "../ecg/record.js";
@@ -23,7 +23,7 @@ export function readExamples(file: string): Example[] {
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    throw new EcgInputError(file, "cannot read the examples file (build it with `anyecg dataset build`)");
+    throw new InputError(file, "cannot read the examples file (build it with `anyecg dataset build`)");
   }
   const out: Example[] = [];
   text.split("\n").forEach((line, i) => {
@@ -32,14 +32,14 @@ export function readExamples(file: string): Example[] {
     try {
       e = JSON.parse(line) as Example;
     } catch (err) {
-      throw new EcgInputError(file, `line ${i + 1}: ${(err as Error).message}`);
+      throw new InputError(file, `line ${i + 1}: ${(err as Error).message}`);
     }
     const paths = Array.isArray(e.ecg_path) ? e.ecg_path : [e.ecg_path];
     if (typeof e.question !== "string" || typeof e.answer !== "string")
-      throw new EcgInputError(file, `line ${i + 1}: question and answer must be strings`);
+      throw new InputError(file, `line ${i + 1}: question and answer must be strings`);
     if (paths.length === 0 || paths.some((p) => typeof p !== "string" || !p))
-      throw new EcgInputError(file, `line ${i + 1}: ecg_path must be a path or a list of paths`);
-    if (!Number.isInteger(e.stage)) throw new EcgInputError(file, `line ${i + 1}: stage must be an integer`);
+      throw new InputError(file, `line ${i + 1}: ecg_path must be a path or a list of paths`);
+    if (!Number.isInteger(e.stage)) throw new InputError(file, `line ${i + 1}: stage must be an integer`);
     out.push(e);
   });
   return out;
@@ -89,17 +89,14 @@ export function cutExample(ecg: Ecg, leads: readonly string[], start?: number, e
   const a = start ?? 0;
   const b = Math.min(end ?? n, n);
   if (!(Number.isInteger(a) && a >= 0 && a < b))
-    throw new EcgInputError(
+    throw new InputError(
       ecg.source.path,
       `window [${start}, ${end}) is not inside the record's ${n} samples`,
     );
   const picked = leads.length ? leads.map((l) => [l, channelFor(ecg, l)] as const) : ecg.leads.map((l, i) => [l, i] as const); // prettier-ignore
   const missing = picked.filter(([, i]) => i < 0).map(([l]) => l);
   if (missing.length)
-    throw new EcgInputError(
-      ecg.source.path,
-      `no lead ${missing.join(", ")} (leads: ${ecg.leads.join(", ")})`,
-    );
+    throw new InputError(ecg.source.path, `no lead ${missing.join(", ")} (leads: ${ecg.leads.join(", ")})`);
   return {
     ...ecg,
     leads: picked.map(([l]) => normalizeLeadName(l)),

@@ -29,7 +29,7 @@ import { join } from "node:path";
 import type { Example } from "../data/example.js";
 import { loadCpsc2021 } from "../data/sources/cpsc2021.js";
 import { loadMitdb, type AnnotatedRecord } from "../data/sources/mitdb.js";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
 import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
@@ -324,7 +324,7 @@ async function annotatedRecords(dataDir: string): Promise<AnnotatedRecord[]> {
   if (existsSync(join(dataDir, "mitdb"))) out.push(...(await loadMitdb(dataDir)));
   if (existsSync(join(dataDir, "cpsc2021"))) out.push(...(await loadCpsc2021(dataDir)));
   if (out.length === 0)
-    throw new EcgInputError(dataDir, "no annotated database (mitdb, cpsc2021) in the data folder");
+    throw new InputError(dataDir, "no annotated database (mitdb, cpsc2021) in the data folder");
   return out;
 }
 

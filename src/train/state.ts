@@ -12,7 +12,7 @@ import { existsSync, renameSync, rmSync } from "node:fs";
 import type { AdamW } from "../nn/adamw.js";
 import { openSafetensors, writeSafetensors, type SafetensorsInput } from "../nn/safetensors.js";
 import type { Parameter } from "../tensor/index.js";
-import { EcgInputError } from "../ecg/errors.js";
+import { InputError } from "../errors.js";
 
 export interface LoopPosition {
   /** Optimizer steps done. */
@@ -57,12 +57,12 @@ export function loadTrainState(file: string, params: readonly Parameter[], opt: 
   const r = openSafetensors(file);
   try {
     const meta = r.metadata[META_KEY];
-    if (!meta) throw new EcgInputError(file, "not a training state (no anyecg.train metadata)");
+    if (!meta) throw new InputError(file, "not a training state (no anyecg.train metadata)");
     const state = JSON.parse(meta) as LoopPosition & { adamSteps: Record<string, number> };
     for (const p of params) {
-      if (!r.has(p.name)) throw new EcgInputError(file, `no tensor ${p.name}`);
+      if (!r.has(p.name)) throw new InputError(file, `no tensor ${p.name}`);
       const w = r.read(p.name);
-      if (w.data.length !== p.size) throw new EcgInputError(file, `${p.name} has ${w.data.length} values, expected ${p.size}`); // prettier-ignore
+      if (w.data.length !== p.size) throw new InputError(file, `${p.name} has ${w.data.length} values, expected ${p.size}`); // prettier-ignore
       p.data.set(w.data);
       const steps = state.adamSteps[p.name];
       if (steps !== undefined) opt.loadState(p, r.read(M + p.name).data, r.read(V + p.name).data, steps);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readAecg } from "../../src/ecg/aecg.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { dataPath, describeData, samplesDir } from "../data.js";
 
 const fixture = join(samplesDir, "hl7-aecg-example-2s.xml");
@@ -72,7 +72,7 @@ describe("HL7 aECG reader on the shipped 2-s cut of the HL7 example", () => {
     const broken = join(dir, "broken.xml");
     writeFileSync(broken, "<AnnotatedECG><component></AnnotatedECG>");
     const err = await readAecg(broken).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EcgInputError);
+    expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/^broken\.xml: malformed XML at line 1/);
     const empty = join(dir, "noseries.xml");
     writeFileSync(empty, '<AnnotatedECG xmlns="urn:hl7-org:v3"><id root="1"/></AnnotatedECG>');

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readCsv, writeCsv } from "../../src/ecg/csv.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import type { Ecg } from "../../src/ecg/record.js";
 import { dataPath, describeData, samplesDir } from "../data.js";
 
@@ -26,7 +26,7 @@ async function problem(p: Promise<unknown>): Promise<string> {
     () => undefined,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(EcgInputError);
+  expect(e).toBeInstanceOf(InputError);
   return (e as Error).message;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEdf, parseTals, voltageToMvFactor, type EdfHeader } from "../../src/ecg/edf.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { dataPath, describeData, samplesDir } from "../data.js";
 
 const generator = join(samplesDir, "test_generator_2-10s.edf");
@@ -308,11 +308,11 @@ describe("EDF variants", () => {
   });
 });
 
-describe("bad EDF input gives EcgInputError naming the file and the problem", () => {
+describe("bad EDF input gives InputError naming the file and the problem", () => {
   it("a record count that disagrees with the file size names both counts", async () => {
     const f = variant("count.edf", generator, (b) => setField(b, 236, 8, "12"));
     const err = await readEdf(f).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EcgInputError);
+    expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(
       /^count\.edf: header says 12 data records but the file size \(48348 bytes\) implies 10/,
     );
@@ -352,7 +352,7 @@ describe("bad EDF input gives EcgInputError naming the file and the problem", ()
   it("a file that is not EDF, or shorter than its header, is refused", async () => {
     const f = join(dir, "notedf.edf");
     writeFileSync(f, "hello, this is not an EDF file\n".repeat(20));
-    await expect(readEdf(f)).rejects.toThrow(EcgInputError);
+    await expect(readEdf(f)).rejects.toThrow(InputError);
     const g = variant("short.edf", generator, (b) => b.subarray(0, 1000));
     await expect(readEdf(g)).rejects.toThrow(/short\.edf: file ends inside the header/);
   });

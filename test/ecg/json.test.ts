@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { float32ToString, readJson, writeJson } from "../../src/ecg/json.js";
 import { readEdf } from "../../src/ecg/edf.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { samplesDir } from "../data.js";
 
 let dir: string;
@@ -126,10 +126,10 @@ describe("anyecg JSON", () => {
       { fs: 1, leads: ["I"], signals: [[1]], annotations: [{ code: "N" }] },
       /annotation 0 needs/,
     ],
-  ])("rejects %s with an EcgInputError naming the file", async (name, doc, message) => {
+  ])("rejects %s with an InputError naming the file", async (name, doc, message) => {
     const p = file(`bad-${name.replace(/ /g, "-")}.json`, doc);
     const err = await readJson(p).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EcgInputError);
+    expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/^bad-.*\.json: /);
     expect((err as Error).message).toMatch(message);
   });

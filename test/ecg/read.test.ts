@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectFormat, readEcg, readEcgs, SUPPORTED_EXTENSIONS } from "../../src/ecg/read.js";
 import { writeEcg } from "../../src/ecg/write.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { dataPath, describeData, samplesDir } from "../data.js";
 
 const s = (name: string) => join(samplesDir, name);
@@ -21,7 +21,7 @@ async function problem(p: Promise<unknown>): Promise<string> {
     () => undefined,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(EcgInputError);
+  expect(e).toBeInstanceOf(InputError);
   return (e as Error).message;
 }
 

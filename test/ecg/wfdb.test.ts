@@ -24,7 +24,7 @@ import {
   encodeMitAnnotations,
   parseWfdbHeader,
 } from "../../src/ecg/wfdb/index.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import type { EcgAnnotation } from "../../src/ecg/record.js";
 
 const mit = join(samplesDir, "mitdb-119-excerpt");
@@ -45,13 +45,13 @@ function copyRecord(base: string, exts: string[], sub: string): string {
   return join(dir, name);
 }
 
-async function inputError(p: Promise<unknown>): Promise<EcgInputError> {
+async function inputError(p: Promise<unknown>): Promise<InputError> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(EcgInputError);
-  return e as EcgInputError;
+  expect(e).toBeInstanceOf(InputError);
+  return e as InputError;
 }
 
 describe("header parsing", () => {
@@ -244,7 +244,7 @@ describe("MIT annotation format", () => {
 
   it("rejects unknown codes when writing", () => {
     expect(() => encodeMitAnnotations([{ sample: 1, code: "ZZ", subtype: 0, channel: 0, num: 0 }])).toThrow(
-      EcgInputError,
+      InputError,
     );
   });
 });

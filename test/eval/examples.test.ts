@@ -1,7 +1,7 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import {
   checkEcgPath,
   parseEcgRoots,
@@ -13,14 +13,14 @@ import { dataPath, describeData } from "../data.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 
-function errorOf(fn: () => unknown): EcgInputError {
+function errorOf(fn: () => unknown): InputError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof EcgInputError) return e;
+    if (e instanceof InputError) return e;
     throw e;
   }
-  throw new Error("expected an EcgInputError");
+  throw new Error("expected an InputError");
 }
 
 describe("reading evaluation examples", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConstantPredictor, fitConstant } from "../../src/eval/baselines/constant.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { parseEcgRoots, readExamples, type EvalExample } from "../../src/eval/examples.js";
 import type { Predictor } from "../../src/eval/predictors.js";
 import { resultsMarkdown, writeResults } from "../../src/eval/report.js";
@@ -157,8 +157,8 @@ describe("bad input", () => {
     const err = await runEval({ examples, dataFile: fixture, roots, predictor: p, log: null }).catch(
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(EcgInputError);
-    expect((err as EcgInputError).file).toBe(join(samplesDir, "no-such-record"));
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).file).toBe(join(samplesDir, "no-such-record"));
     expect((err as Error).message).toMatch(/ECG file not found/);
     expect(p.calls).toEqual([]);
   });

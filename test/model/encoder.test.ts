@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readEcg } from "../../src/ecg/read.js";
 import type { Ecg } from "../../src/ecg/record.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { Rng, noGrad, scope } from "../../src/tensor/index.js";
 import { shippingConfig, tinyConfig, parseConfig } from "../../src/model/config.js";
 import { ecgTokenCount } from "../../src/model/ecg-tokens.js";
@@ -77,7 +77,7 @@ describe("preprocess", () => {
     const holter = { ...mitdb, leads: ["CM5", "Pleth"] };
     expect([...prepareEcg(holter, config.encoder).mask]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
     const none = { ...mitdb, leads: ["Pleth", "Resp"] };
-    expect(() => prepareEcg(none, config.encoder)).toThrow(EcgInputError);
+    expect(() => prepareEcg(none, config.encoder)).toThrow(InputError);
     expect(() =>
       prepareEcg({ ...mitdb, signals: [new Float32Array(0), new Float32Array(0)] }, config.encoder),
     ).toThrow(/no samples/);

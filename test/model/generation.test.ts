@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readEcg } from "../../src/ecg/read.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { Rng } from "../../src/tensor/index.js";
 import { AnyEcg, Tokenizer, argmax, sampleToken, tinyConfig } from "../../src/model/index.js";
 import { samplesDir } from "../data.js";
@@ -90,6 +90,6 @@ describe("chat", async () => {
   });
 
   it("names the folder when a checkpoint is missing", async () => {
-    await expect(AnyEcg.load(join(samplesDir, "no-such-model"))).rejects.toThrow(EcgInputError);
+    await expect(AnyEcg.load(join(samplesDir, "no-such-model"))).rejects.toThrow(InputError);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import { learnMerges } from "../../src/model/bpe-train.js";
 import {
   BYTE_TO_CHAR,
@@ -333,7 +333,7 @@ describe("tokenizer.json", () => {
     expect(t.withSpecialTokens().vocabSize).toBe(t.vocabSize);
   });
 
-  it("reports bad files as EcgInputError naming the file and the problem", () => {
+  it("reports bad files as InputError naming the file and the problem", () => {
     const bad = (json: unknown, msg: RegExp): void => {
       let err: unknown;
       try {
@@ -341,7 +341,7 @@ describe("tokenizer.json", () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(EcgInputError);
+      expect(err).toBeInstanceOf(InputError);
       expect((err as Error).message).toMatch(/^tok\.json: /);
       expect((err as Error).message).toMatch(msg);
     };
@@ -362,7 +362,7 @@ describe("tokenizer.json", () => {
   });
 
   it("reports a missing file as bad input naming it", () => {
-    expect(() => Tokenizer.load(join(dir, "none.json"))).toThrow(EcgInputError);
+    expect(() => Tokenizer.load(join(dir, "none.json"))).toThrow(InputError);
   });
 
   it("writes nothing partial: save goes through a temporary file", () => {

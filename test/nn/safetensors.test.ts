@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 import {
   bf16BitsToF32,
   encodeSafetensors,
@@ -270,7 +270,7 @@ describe("validation of hostile files", () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(EcgInputError);
+    expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(typeof message === "string" ? message : message);
     expect((err as Error).message.startsWith("m.safetensors: ")).toBe(true);
   };

@@ -8,7 +8,7 @@ import { describeData, dataDir, dataPath } from "../data.js";
 import type { Example } from "../../src/data/example.js";
 import { EcgLoader, mixStage, readExamples } from "../../src/train/examples.js";
 import { readEcg } from "../../src/ecg/read.js";
-import { EcgInputError } from "../../src/ecg/errors.js";
+import { InputError } from "../../src/errors.js";
 
 function ex(stage: number, task: Example["task"], i: number, extra: Partial<Example> = {}): Example {
   return { question: `q${i}`, answer: `a${i}`, ecg_path: `r/${i}`, dataset: "d", task, leads: ["I"], split: "train", stage, id: `${stage}-${task}-${i}`, ...extra }; // prettier-ignore
@@ -63,7 +63,7 @@ describe("stage mixing", () => {
     expect(readExamples(good)).toEqual(pool.slice(0, 3));
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, JSON.stringify(pool[0]) + "\n{not json\n");
-    expect(() => readExamples(bad)).toThrow(EcgInputError);
+    expect(() => readExamples(bad)).toThrow(InputError);
     expect(() => readExamples(bad)).toThrow(/bad.jsonl: line 2/);
   });
 });

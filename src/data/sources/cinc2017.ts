@@ -4,7 +4,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { EcgInputError, readInputText } from "../../ecg/errors.js";
+import { InputError, readInputText } from "../../errors.js";
 import { parseCsvRows } from "../csv.js";
 import type { Split } from "../example.js";
 import { cinc2017Split } from "../splits.js";
@@ -36,7 +36,7 @@ export async function loadCinc2017(dataDir: string): Promise<Cinc2017Record[]> {
   for (const row of parseCsvRows(text, file)) {
     const [name, code] = row;
     if (!name || code === undefined) continue;
-    if (!(code in CINC2017_LABELS)) throw new EcgInputError(file, `unknown label "${code}" for ${name}`);
+    if (!(code in CINC2017_LABELS)) throw new InputError(file, `unknown label "${code}" for ${name}`);
     if (!present.has(`${name}.hea`)) continue;
     out.push({
       path: `cinc2017/${name}`,

@@ -5,7 +5,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { EcgInputError, readInputText } from "../../ecg/errors.js";
+import { InputError, readInputText } from "../../errors.js";
 import { parseCsv, parsePythonStringList } from "../csv.js";
 
 export interface EcgqaTemplate {
@@ -47,7 +47,7 @@ function asQuestion(x: unknown, variant: string, file: string): EcgqaQuestion {
     !Array.isArray(o.ecg_id) ||
     typeof o.template_id !== "number"
   )
-    throw new EcgInputError(file, "question entry lacks question, answer, ecg_id or template_id");
+    throw new InputError(file, "question entry lacks question, answer, ecg_id or template_id");
   return {
     templateId: o.template_id,
     questionType: String(o.question_type ?? ""),
@@ -78,10 +78,10 @@ export async function loadEcgqaQuestions(dataDir: string): Promise<EcgqaQuestion
         try {
           data = JSON.parse(await readInputText(file));
         } catch (e) {
-          if (e instanceof EcgInputError) throw e;
-          throw new EcgInputError(file, `not valid JSON (${(e as Error).message})`);
+          if (e instanceof InputError) throw e;
+          throw new InputError(file, `not valid JSON (${(e as Error).message})`);
         }
-        if (!Array.isArray(data)) throw new EcgInputError(file, "expected a JSON array of questions");
+        if (!Array.isArray(data)) throw new InputError(file, "expected a JSON array of questions");
         for (const x of data) out.push(asQuestion(x, variant, file));
       }
     }

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { STANDARD_LEADS } from "../../ecg/leads.js";
-import { EcgInputError, readInputText } from "../../ecg/errors.js";
+import { InputError, readInputText } from "../../errors.js";
 import { parseCsv, parsePythonNumberDict } from "../csv.js";
 import type { Split } from "../example.js";
 import { ptbxlSplit } from "../splits.js";
@@ -69,7 +69,7 @@ export function parseScpStatements(text: string, file: string): Map<string, ScpS
   const missing = SCP_COLUMNS.filter((c) => rows.length && !(c in rows[0]!));
   if (missing.length || rows.length === 0) {
     const why = rows.length ? `no column ${missing.map((c) => `"${c}"`).join(", ")}` : "no rows";
-    throw new EcgInputError(file, `not PTB-XL's scp_statements.csv (${why})`);
+    throw new InputError(file, `not PTB-XL's scp_statements.csv (${why})`);
   }
   const map = new Map<string, ScpStatement>();
   for (const r of rows) {
@@ -95,7 +95,7 @@ export function parsePtbxlDatabase(text: string, file: string): PtbxlRecord[] {
     const ecgId = Number(r.ecg_id);
     const fold = Number(r.strat_fold);
     if (!Number.isInteger(ecgId) || !Number.isInteger(fold) || !r.filename_lr)
-      throw new EcgInputError(file, `bad row for ecg_id ${r.ecg_id}`);
+      throw new InputError(file, `bad row for ecg_id ${r.ecg_id}`);
     const scp = parsePythonNumberDict(r.scp_codes ?? "{}", file)
       .map(([code, likelihood], i) => ({ code, likelihood, i }))
       .sort((a, b) => b.likelihood - a.likelihood || a.i - b.i)

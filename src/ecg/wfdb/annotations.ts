@@ -11,7 +11,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { EcgAnnotation } from "../record.js";
-import { EcgInputError } from "../errors.js";
+import { InputError } from "../../errors.js";
 
 const SKIP = 59;
 const NUM = 60;
@@ -89,7 +89,7 @@ export function parseMitAnnotations(bytes: Uint8Array, file: string, source?: st
     const i = word & 0x3ff;
     if (a === 0 && i === 0) return out;
     if (a === SKIP) {
-      if (p + 4 > n) throw new EcgInputError(file, "annotation file ends inside a SKIP interval");
+      if (p + 4 > n) throw new InputError(file, "annotation file ends inside a SKIP interval");
       const hi = bytes[p]! | (bytes[p + 1]! << 8);
       const lo = bytes[p + 2]! | (bytes[p + 3]! << 8);
       time += ((hi << 16) | lo) >> 0; // signed 32-bit
@@ -103,7 +103,7 @@ export function parseMitAnnotations(bytes: Uint8Array, file: string, source?: st
       chan = i;
       if (last) last.channel = chan;
     } else if (a === AUX) {
-      if (p + i > bytes.length) throw new EcgInputError(file, "annotation file ends inside an AUX string");
+      if (p + i > bytes.length) throw new InputError(file, "annotation file ends inside an AUX string");
       if (last) last.aux = decodeAux(bytes.subarray(p, p + i));
       p += i + (i & 1);
     } else {
@@ -128,7 +128,7 @@ export async function readWfdbAnnotations(path: string): Promise<EcgAnnotation[]
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new EcgInputError(path, `cannot read annotation file (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new InputError(path, `cannot read annotation file (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   return parseMitAnnotations(bytes, basename(path), extname(path).slice(1));
 }
@@ -152,9 +152,9 @@ export function encodeMitAnnotations(
     const code = CODE_OF.get(ann.code) ?? (/^\[(\d+)\]$/.exec(ann.code) ? Number(ann.code.slice(1, -1)) : -1);
     // Code 0 (NOTQRS) cannot be told apart from the end marker at a zero interval: not written.
     if (!(code >= 1 && code <= 49))
-      throw new EcgInputError(file, `annotation code "${ann.code}" has no MIT code`);
+      throw new InputError(file, `annotation code "${ann.code}" has no MIT code`);
     if (!Number.isInteger(ann.sample))
-      throw new EcgInputError(file, `annotation time ${ann.sample} is not whole`);
+      throw new InputError(file, `annotation time ${ann.sample} is not whole`);
     const diff = ann.sample - time;
     if (diff > 1023 || diff < 0) {
       word(out, SKIP, 0);
@@ -169,7 +169,7 @@ export function encodeMitAnnotations(
     if (ann.num !== num) word(out, NUM, (num = ann.num));
     if (ann.aux !== undefined && ann.aux !== "") {
       const text = Buffer.from(ann.aux, "latin1");
-      if (text.length > 1023) throw new EcgInputError(file, "annotation aux text longer than 1023 bytes");
+      if (text.length > 1023) throw new InputError(file, "annotation aux text longer than 1023 bytes");
       word(out, AUX, text.length);
       for (const b of text) out.push(b);
       if (text.length & 1) out.push(0);

@@ -9,7 +9,7 @@
  * Missing fields take the specification's defaults (fs 250, gain 0 -> 200 adu/unit, units mV,
  * baseline = ADC zero, description "record x, signal n").
  */
-import { EcgInputError } from "../errors.js";
+import { InputError } from "../../errors.js";
 
 /** One signal line. */
 export interface WfdbSignalSpec {
@@ -92,13 +92,13 @@ export function defaultAdcResolution(format: number): number {
 
 function parseNumber(token: string, file: string, what: string): number {
   const v = Number(token);
-  if (token === "" || !Number.isFinite(v)) throw new EcgInputError(file, `invalid ${what} "${token}"`);
+  if (token === "" || !Number.isFinite(v)) throw new InputError(file, `invalid ${what} "${token}"`);
   return v;
 }
 
 function parseInteger(token: string, file: string, what: string, min = -Infinity): number {
   const v = parseNumber(token, file, what);
-  if (!Number.isInteger(v) || v < min) throw new EcgInputError(file, `invalid ${what} "${token}"`);
+  if (!Number.isInteger(v) || v < min) throw new InputError(file, `invalid ${what} "${token}"`);
   return v;
 }
 
@@ -120,7 +120,7 @@ export function parseWfdbHeader(text: string, file: string): WfdbHeader {
     }
     if (raw.trim() !== "") lines.push(raw);
   }
-  if (lines.length === 0) throw new EcgInputError(file, "empty WFDB header (no record line)");
+  if (lines.length === 0) throw new InputError(file, "empty WFDB header (no record line)");
   const header = parseRecordLine(lines[0]!, file);
   header.comments = comments;
   const rest = lines.slice(1);
@@ -128,15 +128,12 @@ export function parseWfdbHeader(text: string, file: string): WfdbHeader {
     const nseg = header.segments.length;
     header.segments = [];
     if (rest.length < nseg)
-      throw new EcgInputError(file, `header declares ${nseg} segments but has ${rest.length} segment lines`);
+      throw new InputError(file, `header declares ${nseg} segments but has ${rest.length} segment lines`);
     for (let i = 0; i < nseg; i++) header.segments.push(parseSegmentLine(rest[i]!, file));
     return header;
   }
   if (rest.length < header.nsig)
-    throw new EcgInputError(
-      file,
-      `header declares ${header.nsig} signals but has ${rest.length} signal lines`,
-    );
+    throw new InputError(file, `header declares ${header.nsig} signals but has ${rest.length} signal lines`);
   for (let i = 0; i < header.nsig; i++) header.signals.push(parseSignalLine(rest[i]!, file, header.name, i));
   return header;
 }
@@ -144,20 +141,20 @@ export function parseWfdbHeader(text: string, file: string): WfdbHeader {
 function parseRecordLine(line: string, file: string): WfdbHeader {
   const t = line.trim().split(/\s+/);
   const [name, nsegText] = t[0]!.split("/");
-  if (!name) throw new EcgInputError(file, "record line has no record name");
-  if (t.length < 2) throw new EcgInputError(file, "record line has no number of signals");
+  if (!name) throw new InputError(file, "record line has no record name");
+  if (t.length < 2) throw new InputError(file, "record line has no number of signals");
   const nsig = parseInteger(t[1]!, file, "number of signals", 0);
-  if (nsig > MAX_LINES) throw new EcgInputError(file, `absurd number of signals ${nsig}`);
+  if (nsig > MAX_LINES) throw new InputError(file, `absurd number of signals ${nsig}`);
   const header: WfdbHeader = { name, nsig, fs: DEFAULT_FS, signals: [], comments: [] };
   if (nsegText !== undefined) {
     const nseg = parseInteger(nsegText, file, "number of segments", 1);
-    if (nseg > MAX_LINES) throw new EcgInputError(file, `absurd number of segments ${nseg}`);
+    if (nseg > MAX_LINES) throw new InputError(file, `absurd number of segments ${nseg}`);
     // Placeholders remember the count: parseWfdbHeader reads exactly that many segment lines.
     header.segments = Array.from({ length: nseg }, () => ({ name: "", nsamp: 0 }));
   }
   if (t[2] !== undefined) {
     const m = /^([^/(]+)(?:\/([^(]+)(?:\(([^)]*)\))?)?$/.exec(t[2]);
-    if (!m) throw new EcgInputError(file, `invalid sampling frequency "${t[2]}"`);
+    if (!m) throw new InputError(file, `invalid sampling frequency "${t[2]}"`);
     header.fs = parseNumber(m[1]!, file, "sampling frequency");
     if (m[2] !== undefined) header.counterFreq = parseNumber(m[2], file, "counter frequency");
     if (m[3] !== undefined) header.baseCounter = parseNumber(m[3], file, "base counter value");
@@ -165,7 +162,7 @@ function parseRecordLine(line: string, file: string): WfdbHeader {
   }
   if (t[3] !== undefined) {
     const n = parseInteger(t[3], file, "number of samples", 0);
-    if (!Number.isSafeInteger(n)) throw new EcgInputError(file, `absurd number of samples ${t[3]}`);
+    if (!Number.isSafeInteger(n)) throw new InputError(file, `absurd number of samples ${t[3]}`);
     if (n > 0 || header.segments) header.nsamp = n;
   }
   if (t[4] !== undefined) header.baseTime = t[4];
@@ -175,15 +172,15 @@ function parseRecordLine(line: string, file: string): WfdbHeader {
 
 function parseSegmentLine(line: string, file: string): WfdbSegmentSpec {
   const t = line.trim().split(/\s+/);
-  if (t.length < 2) throw new EcgInputError(file, `invalid segment line "${line.trim()}"`);
+  if (t.length < 2) throw new InputError(file, `invalid segment line "${line.trim()}"`);
   return { name: t[0]!, nsamp: parseInteger(t[1]!, file, "segment length", 0) };
 }
 
 function parseSignalLine(line: string, file: string, record: string, index: number): WfdbSignalSpec {
   const t = line.trim().split(/\s+/);
-  if (t.length < 2) throw new EcgInputError(file, `signal ${index}: line has no format field`);
+  if (t.length < 2) throw new InputError(file, `signal ${index}: line has no format field`);
   const fm = /^(\d+)(?:x(\d+))?(?::(-?\d+))?(?:\+(\d+))?$/.exec(t[1]!);
-  if (!fm) throw new EcgInputError(file, `signal ${index}: invalid format field "${t[1]}"`);
+  if (!fm) throw new InputError(file, `signal ${index}: invalid format field "${t[1]}"`);
   const format = Number(fm[1]);
   const spec: WfdbSignalSpec = {
     file: t[0]!,
@@ -204,7 +201,7 @@ function parseSignalLine(line: string, file: string, record: string, index: numb
   let baselineGiven = false;
   if (t[2] !== undefined) {
     const gm = /^([^(/]+)(?:\(([^)]*)\))?(?:\/(.*))?$/.exec(t[2]);
-    if (!gm) throw new EcgInputError(file, `signal ${index}: invalid gain field "${t[2]}"`);
+    if (!gm) throw new InputError(file, `signal ${index}: invalid gain field "${t[2]}"`);
     const gain = parseNumber(gm[1]!, file, `signal ${index} gain`);
     if (gain !== 0) {
       spec.gain = gain;

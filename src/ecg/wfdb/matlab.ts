@@ -6,7 +6,7 @@
  * The 20-byte header is five 32-bit integers: type (MOPT: M machine 0 little / 1 big endian,
  * O 0, P precision, T 0 full numeric), mrows, ncols, imagf, namlen; then namlen bytes of name.
  */
-import { EcgInputError } from "../errors.js";
+import { InputError } from "../../errors.js";
 
 export interface MatV4Matrix {
   name: string;
@@ -31,7 +31,7 @@ export function wfdbFormatForMat(m: MatV4Matrix): number | undefined {
 
 /** Parses the first matrix header of a MAT v4 file and checks its size against the file length. */
 export function parseMatV4Header(head: Uint8Array, fileSize: number, file: string): MatV4Matrix {
-  if (head.length < 20) throw new EcgInputError(file, "file too short for a MATLAB v4 header");
+  if (head.length < 20) throw new InputError(file, "file too short for a MATLAB v4 header");
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   let le = true;
   let type = dv.getInt32(0, true);
@@ -44,21 +44,18 @@ export function parseMatV4Header(head: Uint8Array, fileSize: number, file: strin
   const p = Math.floor(type / 10) % 10;
   const t = type % 10;
   if (type < 0 || m > 1 || (m === 1) === le || o !== 0 || p > 5 || t !== 0)
-    throw new EcgInputError(
-      file,
-      `not a MATLAB v4 numeric matrix (type field ${type}; v5 files are not read)`,
-    );
+    throw new InputError(file, `not a MATLAB v4 numeric matrix (type field ${type}; v5 files are not read)`);
   const rows = dv.getInt32(4, le);
   const cols = dv.getInt32(8, le);
   const imagf = dv.getInt32(12, le);
   const namlen = dv.getInt32(16, le);
   if (rows < 0 || cols < 0 || namlen < 1 || namlen > 1024)
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `invalid MATLAB v4 header (rows ${rows}, cols ${cols}, name length ${namlen})`,
     );
-  if (imagf !== 0) throw new EcgInputError(file, "complex MATLAB matrices are not ECG records");
-  if (head.length < 20 + namlen) throw new EcgInputError(file, "file ends inside the MATLAB v4 matrix name");
+  if (imagf !== 0) throw new InputError(file, "complex MATLAB matrices are not ECG records");
+  if (head.length < 20 + namlen) throw new InputError(file, "file ends inside the MATLAB v4 matrix name");
   const nameBytes = head.subarray(20, 20 + namlen);
   const z = nameBytes.indexOf(0);
   const name = Buffer.from(nameBytes.subarray(0, z < 0 ? namlen : z)).toString("latin1");
@@ -66,7 +63,7 @@ export function parseMatV4Header(head: Uint8Array, fileSize: number, file: strin
   const dataOffset = 20 + namlen;
   const need = dataOffset + rows * cols * elementBytes;
   if (need > fileSize)
-    throw new EcgInputError(
+    throw new InputError(
       file,
       `MATLAB v4 matrix "${name}" is ${rows}x${cols} (${need} bytes) but the file has ${fileSize} bytes`,
     );

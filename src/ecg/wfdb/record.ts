@@ -10,13 +10,13 @@
  * invented. `from`/`to` and annotation times are in samples at that rate.
  *
  * Every size read from a header is checked against the file's length before anything is
- * allocated from it; a file shorter than its header says is an EcgInputError naming the file
+ * allocated from it; a file shorter than its header says is an InputError naming the file
  * and the number of missing samples.
  */
 import { open, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { type Ecg, type EcgAnnotation, findLeads } from "../record.js";
-import { EcgInputError } from "../errors.js";
+import { InputError } from "../../errors.js";
 import { parseWfdbHeader, wfdbStartTime, type WfdbHeader, type WfdbSignalSpec } from "./header.js";
 import {
   FLAC_FORMATS,
@@ -76,9 +76,9 @@ const MAX_HEADER_BYTES = 16 << 20;
 /** Finds the header for a path given as `x`, `x.hea`, `x.dat` or `x.mat`. */
 export async function resolveHeaderPath(path: string): Promise<string> {
   const st = await stat(path).catch(() => undefined);
-  if (st?.isDirectory()) throw new EcgInputError(path, "is a directory, not a WFDB record");
+  if (st?.isDirectory()) throw new InputError(path, "is a directory, not a WFDB record");
   if (extname(path).toLowerCase() === ".hea") {
-    if (!st) throw new EcgInputError(path, "WFDB header not found");
+    if (!st) throw new InputError(path, "WFDB header not found");
     return path;
   }
   const candidates = [`${path}.hea`];
@@ -88,19 +88,16 @@ export async function resolveHeaderPath(path: string): Promise<string> {
     const cs = await stat(c).catch(() => undefined);
     if (cs?.isFile()) return c;
   }
-  throw new EcgInputError(
-    path,
-    `no WFDB header (looked for ${candidates.map((c) => basename(c)).join(", ")})`,
-  );
+  throw new InputError(path, `no WFDB header (looked for ${candidates.map((c) => basename(c)).join(", ")})`);
 }
 
 /** Reads and parses a header file, refusing absurdly large ones. */
 export async function loadWfdbHeader(headerPath: string): Promise<WfdbHeader> {
   const st = await stat(headerPath).catch(() => undefined);
-  if (!st) throw new EcgInputError(headerPath, "WFDB header not found");
-  if (!st.isFile()) throw new EcgInputError(headerPath, "is not a file");
+  if (!st) throw new InputError(headerPath, "WFDB header not found");
+  if (!st.isFile()) throw new InputError(headerPath, "is not a file");
   if (st.size > MAX_HEADER_BYTES)
-    throw new EcgInputError(headerPath, `header of ${st.size} bytes is not a WFDB header`);
+    throw new InputError(headerPath, `header of ${st.size} bytes is not a WFDB header`);
   const text = (await readFile(headerPath)).toString("latin1");
   return parseWfdbHeader(text, basename(headerPath));
 }
@@ -178,10 +175,7 @@ async function planSegment(headerPath: string, header: WfdbHeader, selected: num
       groups.set(s.file, g);
     }
     if (s.format !== g.format)
-      throw new EcgInputError(
-        hname,
-        `signals in ${s.file} have different formats (${g.format}, ${s.format})`,
-      );
+      throw new InputError(hname, `signals in ${s.file} have different formats (${g.format}, ${s.format})`);
     g.position.set(i, g.frameSize);
     g.frameSize += s.samplesPerFrame;
     g.signals.push(i);
@@ -192,17 +186,17 @@ async function planSegment(headerPath: string, header: WfdbHeader, selected: num
   for (const [name, g] of groups) {
     if (!used.has(name)) continue;
     if (FLAC_FORMATS.includes(g.format))
-      throw new EcgInputError(name, `FLAC signal format ${g.format} is not supported`);
+      throw new InputError(name, `FLAC signal format ${g.format} is not supported`);
     if (!SUPPORTED_FORMATS.includes(g.format))
-      throw new EcgInputError(hname, `unknown WFDB signal format ${g.format} (for ${name})`);
+      throw new InputError(hname, `unknown WFDB signal format ${g.format} (for ${name})`);
     const st = await stat(g.path).catch(() => undefined);
-    if (!st) throw new EcgInputError(name, `signal file not found (named in ${hname})`);
-    if (!st.isFile()) throw new EcgInputError(name, "signal file is not a regular file");
+    if (!st) throw new InputError(name, `signal file not found (named in ${hname})`);
+    if (!st.isFile()) throw new InputError(name, "signal file is not a regular file");
     if (extname(name).toLowerCase() === ".mat") frames = await checkMat(g, st.size, frames, name);
     const available = Math.floor(samplesInBytes(g.format, st.size - g.dataOffset) / g.frameSize);
     if (frames === undefined) frames = available;
     else if (available < frames)
-      throw new EcgInputError(
+      throw new InputError(
         name,
         `file ends after ${available} of ${frames} samples (${frames - available} missing)`,
       );
@@ -221,23 +215,23 @@ async function checkMat(g: FileGroup, size: number, frames: number | undefined, 
   const mat = parseMatV4Header(head, size, name);
   const fmt = wfdbFormatForMat(mat);
   if (fmt !== g.format)
-    throw new EcgInputError(
+    throw new InputError(
       name,
       `MATLAB precision code ${mat.precision} does not match WFDB format ${g.format}`,
     );
   if (mat.rows !== g.frameSize)
-    throw new EcgInputError(
+    throw new InputError(
       name,
       `MATLAB matrix has ${mat.rows} rows but the header describes ${g.frameSize} signals`,
     );
   if (g.dataOffset !== 0 && g.dataOffset !== mat.dataOffset)
-    throw new EcgInputError(
+    throw new InputError(
       name,
       `header byte offset ${g.dataOffset} disagrees with the MATLAB header (${mat.dataOffset})`,
     );
   g.dataOffset = mat.dataOffset;
   if (frames !== undefined && mat.cols < frames)
-    throw new EcgInputError(
+    throw new InputError(
       name,
       `file ends after ${mat.cols} of ${frames} samples (${frames - mat.cols} missing)`,
     );
@@ -345,7 +339,7 @@ function verifyChecksums(
     for (let f = 0; f < raw.length; f += g.frameSize)
       for (let s = 0; s < spec.samplesPerFrame; s++) sum = (sum + raw[f + pos + s]!) & 0xffff;
     if (sum !== (spec.checksum & 0xffff))
-      throw new EcgInputError(
+      throw new InputError(
         basename(g.path),
         `checksum mismatch for signal ${hi} "${spec.description}" (header ${basename(headerPath)} says ${spec.checksum}, data gives ${(sum << 16) >> 16})`,
       );
@@ -440,7 +434,7 @@ async function openRecord(path: string, leads: string[] | undefined): Promise<Op
 
 function allocate(nLeads: number, n: number, file: string): Float32Array[] {
   if (n * nLeads > MAX_OUTPUT_VALUES)
-    throw new EcgInputError(
+    throw new InputError(
       basename(file),
       `${n} samples x ${nLeads} leads is too large to read at once: read it in chunks`,
     );
@@ -465,15 +459,14 @@ async function openMultiSegment(
   const variable = segs.length > 0 && segs[0]!.nsamp === 0;
   // The layout header (variable layout) or the first real segment (fixed) names the signals.
   const layoutName = variable ? segs[0]!.name : segs.find((s) => s.name !== "~")?.name;
-  if (!layoutName) throw new EcgInputError(hname, "multi-segment record has no real segment");
+  if (!layoutName) throw new InputError(hname, "multi-segment record has no real segment");
   const layoutPath = join(dir, `${layoutName}.hea`);
   const layout = await loadWfdbHeader(layoutPath).catch((e: unknown) => {
-    if (e instanceof EcgInputError && e.problem === "WFDB header not found")
-      throw new EcgInputError(`${layoutName}.hea`, `segment header not found (named in ${hname})`);
+    if (e instanceof InputError && e.problem === "WFDB header not found")
+      throw new InputError(`${layoutName}.hea`, `segment header not found (named in ${hname})`);
     throw e;
   });
-  if (layout.segments)
-    throw new EcgInputError(`${layoutName}.hea`, "a segment cannot itself be multi-segment");
+  if (layout.segments) throw new InputError(`${layoutName}.hea`, "a segment cannot itself be multi-segment");
   const selected = selectLeads(layout, leads, `${layoutName}.hea`);
   const specs = selected.map((i) => layout.signals[i]!);
   const names = specs.map(signalName);
@@ -528,21 +521,18 @@ async function openMultiSegment(
 async function planMember(dir: string, e: SegmentEntry, names: string[], m: number, hname: string) {
   const path = join(dir, `${e.name}.hea`);
   const seg = await loadWfdbHeader(path).catch((err: unknown) => {
-    if (err instanceof EcgInputError && err.problem === "WFDB header not found")
-      throw new EcgInputError(`${e.name}.hea`, `segment header not found (named in ${hname})`);
+    if (err instanceof InputError && err.problem === "WFDB header not found")
+      throw new InputError(`${e.name}.hea`, `segment header not found (named in ${hname})`);
     throw err;
   });
-  if (seg.segments) throw new EcgInputError(`${e.name}.hea`, "a segment cannot itself be multi-segment");
+  if (seg.segments) throw new InputError(`${e.name}.hea`, "a segment cannot itself be multi-segment");
   if (seg.nsamp !== undefined && seg.nsamp < e.frames)
-    throw new EcgInputError(
-      `${e.name}.hea`,
-      `segment has ${seg.nsamp} samples but ${hname} says ${e.frames}`,
-    );
+    throw new InputError(`${e.name}.hea`, `segment has ${seg.nsamp} samples but ${hname} says ${e.frames}`);
   const segNames = seg.signals.map(signalName);
   const selected = names.map((n) => segNames.indexOf(n)).filter((i) => i >= 0);
   const plan = await planSegment(path, seg, selected);
   if (plan.m !== m && selected.length > 0)
-    throw new EcgInputError(
+    throw new InputError(
       `${e.name}.hea`,
       `samples per frame differ from the record's layout (${plan.m} vs ${m})`,
     );
@@ -570,7 +560,7 @@ async function readAnnotationSets(
     const path = join(dir, file);
     const st = await stat(path).catch(() => undefined);
     if (!st?.isFile()) {
-      if (Array.isArray(annotators)) throw new EcgInputError(file, "annotation file not found");
+      if (Array.isArray(annotators)) throw new InputError(file, "annotation file not found");
       continue;
     }
     for (const a of await readWfdbAnnotations(path)) all.push(a);
@@ -589,7 +579,7 @@ function sliceAnnotations(all: EcgAnnotation[], m: number, from: number, to: num
 
 function checkRange(rec: OpenedRecord, from: number, to: number): void {
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from || to > rec.length)
-    throw new EcgInputError(
+    throw new InputError(
       basename(rec.headerPath),
       `sample range ${from}-${to} is outside the record (0-${rec.length})`,
     );
@@ -657,10 +647,7 @@ export async function* readWfdbChunks(
   opts: ReadWfdbOptions = {},
 ): AsyncGenerator<Ecg> {
   if (!Number.isInteger(chunkSamples) || chunkSamples <= 0)
-    throw new EcgInputError(
-      path,
-      `chunk size must be a positive whole number of samples, not ${chunkSamples}`,
-    );
+    throw new InputError(path, `chunk size must be a positive whole number of samples, not ${chunkSamples}`);
   const rec = await openRecord(path, opts.leads);
   const from0 = opts.from ?? 0;
   const to0 = opts.to ?? rec.length;

@@ -10,7 +10,7 @@
 import { writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Ecg, EcgAnnotation } from "../record.js";
-import { EcgInputError } from "../errors.js";
+import { InputError } from "../../errors.js";
 import type { WfdbSignalSpec } from "./header.js";
 import { encodeSamples, formatRange, invalidSample } from "./signals.js";
 import { encodeMitAnnotations } from "./annotations.js";
@@ -84,8 +84,8 @@ export function encodeWfdbRecord(ecg: Ecg, name: string, format: 16 | 212 = 16) 
   const n = ecg.signals.length ? ecg.signals[0]!.length : 0;
   const nsig = ecg.signals.length;
   for (const s of ecg.signals)
-    if (s.length !== n) throw new EcgInputError(name, "leads of different lengths cannot be one WFDB record");
-  if (!(ecg.fs > 0)) throw new EcgInputError(name, `invalid sampling rate ${ecg.fs}`);
+    if (s.length !== n) throw new InputError(name, "leads of different lengths cannot be one WFDB record");
+  if (!(ecg.fs > 0)) throw new InputError(name, `invalid sampling rate ${ecg.fs}`);
   const specs = sourceSpecs(ecg);
   const invalid = invalidSample(format);
   const digital = new Int32Array(n * nsig);
@@ -134,10 +134,10 @@ export async function writeWfdbRecord(
 ): Promise<string[]> {
   const format = opts.format ?? 16;
   if (format !== 16 && format !== 212)
-    throw new EcgInputError(outPathWithoutExt, `cannot write WFDB format ${format}`);
+    throw new InputError(outPathWithoutExt, `cannot write WFDB format ${format}`);
   const name = basename(outPathWithoutExt);
   if (!/^[\w.-]+$/.test(name))
-    throw new EcgInputError(outPathWithoutExt, "record name must be letters, digits, _ - .");
+    throw new InputError(outPathWithoutExt, "record name must be letters, digits, _ - .");
   const { header, data } = encodeWfdbRecord(ecg, name, format);
   const flag = opts.overwrite ? "w" : "wx";
   const written: string[] = [];
@@ -146,7 +146,7 @@ export async function writeWfdbRecord(
       await writeFile(path, content, { flag });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new EcgInputError(
+      throw new InputError(
         path,
         code === "EEXIST" ? "file exists (not overwritten)" : `cannot write (${code ?? e})`,
       );

@@ -32,7 +32,7 @@ import {
 import { CONTEXT_SECONDS } from "../../analysis/features.js";
 import { rrIrregularity } from "../../analysis/episodes.js";
 import type { GbtOptions } from "../../analysis/gbt.js";
-import { EcgInputError } from "../../ecg/errors.js";
+import { InputError } from "../../errors.js";
 import { readEcg } from "../../ecg/read.js";
 import { annotationsIn, type Ecg, type EcgAnnotation } from "../../ecg/record.js";
 import { rhythmEpisodes } from "../../data/intervals.js";
@@ -62,7 +62,7 @@ const SEGMENT_SECONDS = 10 + 2 * CONTEXT_SECONDS;
 export function mitdbTrainingRecords(dataDir: string): string[] {
   const dir = join(dataDir, "mitdb");
   if (!existsSync(dir))
-    throw new EcgInputError(dir, "MIT-BIH folder not found (needed to train the classical baseline)");
+    throw new InputError(dir, "MIT-BIH folder not found (needed to train the classical baseline)");
   return readdirSync(dir)
     .filter((f) => f.endsWith(".atr"))
     .map((f) => f.slice(0, -4))

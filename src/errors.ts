@@ -6,18 +6,18 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
-export class EcgInputError extends Error {
+export class InputError extends Error {
   readonly file: string;
   readonly problem: string;
   constructor(file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = "EcgInputError";
+    this.name = "InputError";
     this.file = file;
     this.problem = problem;
   }
 }
 
-/** A user's text file (data file, config, tokenizer); a missing or unreadable one is an `EcgInputError` naming it. */
+/** A user's text file (data file, config, tokenizer); a missing or unreadable one is an `InputError` naming it. */
 export async function readInputText(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
@@ -35,9 +35,6 @@ export function readInputTextSync(path: string): string {
   }
 }
 
-function unreadable(path: string, e: unknown): EcgInputError {
-  return new EcgInputError(
-    path,
-    `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-  );
+function unreadable(path: string, e: unknown): InputError {
+  return new InputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
 }
