@@ -16,10 +16,12 @@
  * (a third of the time) so that single-lead devices are covered. Batch i is a pure function of
  * (seed, i), as the loop's resume requires.
  *
- * The head (one linear map from encoder width to the findings) lives in the stage's training
- * state only; the stage keeps the encoder. The loss is the mean sigmoid cross-entropy over all
- * (token, finding) pairs plus the mean over the positive pairs alone, since positives are rare
- * (a PVC covers a few percent of the tokens) and would otherwise be learned last.
+ * The head (one linear map from encoder width to the findings) is saved beside the stage's
+ * model for probes; the next stages keep only the encoder. The loss is the plain mean sigmoid
+ * cross-entropy over all (token, finding) pairs, so the head stays calibrated (a logit above 0
+ * means more likely than not). A first version added the mean over the positive pairs (positives
+ * are rare): it taught the encoder to mark every token of a window holding a PVC, a window-level
+ * shortcut, and its token-level AUC on held-out records was at chance.
  */
 import { mergeIntervals, roundTenth, type Interval, type SampleWindow } from "../data/intervals.js";
 import { Rng } from "../data/rng.js";
@@ -32,7 +34,6 @@ import type { PreparedEcg } from "../model/preprocess.js";
 import { Linear, RowPlanBuilder, sparseRows } from "../nn/layers.js";
 import {
   Rng as TensorRng,
-  add,
   concat,
   mul,
   noGrad,
@@ -196,25 +197,16 @@ export class DenseLabelModel implements TrainableModel<DenseItem[]> {
 }
 
 /**
- * Mean of -log sigma(y z) over all entries (y = +1 for a target 1, -1 for 0), plus the same mean
- * over the positive entries alone. -log sigma(a) is the softmax cross-entropy of [a, 0] against
- * class 0 (as in siglip.ts), so both means are one cross-entropy each with an ignore mask.
+ * Mean of -log sigma(y z) over all entries (y = +1 for a target 1, -1 for 0). -log sigma(a) is
+ * the softmax cross-entropy of [a, 0] against class 0 (as in siglip.ts), so the mean is one
+ * cross-entropy over [y z, 0] pairs.
  */
 export function sigmoidCrossEntropy(z: Tensor, targets: Uint8Array): Tensor {
   const n = z.size;
   const sign = new Float32Array(n);
-  const positives = new Int32Array(n).fill(-100);
-  let anyPositive = false;
-  for (let i = 0; i < n; i++) {
-    sign[i] = targets[i] ? 1 : -1;
-    if (targets[i]) {
-      positives[i] = 0;
-      anyPositive = true;
-    }
-  }
+  for (let i = 0; i < n; i++) sign[i] = targets[i] ? 1 : -1;
   const pair = concat([mul(z.view([n, 1]), tensor(sign, [n, 1])), zeros([n, 1])], 1);
-  const all = softmaxCrossEntropy(pair, new Int32Array(n));
-  return anyPositive ? add(all, softmaxCrossEntropy(pair, positives)) : all;
+  return softmaxCrossEntropy(pair, new Int32Array(n));
 }
 
 /**
