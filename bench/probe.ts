@@ -4,12 +4,15 @@
  * validation localization examples, side by side: localization IoU read from the encoder's time
  * tokens alone, without the language model. Used for the patch-length ablation (encoders trained
  * with 0.5-s and 2-s patches by the same labels stage). Examples: the quality bench's validation
- * split (runs/quality/dataset, built when missing), tasks location and location_long.
+ * split (runs/quality/dataset, built when missing), tasks location and location_long. Then the
+ * token-level AUC per finding on windows of the held-out records (threshold-free).
  */
 import { existsSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDataset } from "../src/data/build.js";
+import { loadCpsc2021 } from "../src/data/sources/cpsc2021.js";
+import { loadMitdb } from "../src/data/sources/mitdb.js";
 import { EncoderProbePredictor } from "../src/eval/baselines/encoder-probe.js";
 import { parseEcgRoots, readExamples } from "../src/eval/examples.js";
 import { formatValue } from "../src/eval/report.js";
@@ -36,11 +39,16 @@ export default async function probe(opts: BenchOptions): Promise<Record<string, 
     perGroup,
   });
   const constant = constantPredictor(join(dsDir, "train.jsonl"));
+  const validRecords = [...(await loadMitdb(dataDir)), ...(await loadCpsc2021(dataDir))].filter(
+    (r) => r.split === "valid",
+  );
+  const aucs: Record<string, Record<string, { positives: number; auc: number | null }>> = {};
   const columns: { model: string; rows: { task: string; dataset: string; metric: string; n: number; value: number | null }[] }[] = []; // prettier-ignore
   for (const dir of models) {
     const predictor = await EncoderProbePredictor.load(dir, constant);
     const r = await runEval({ examples, dataFile: validFile, roots: parseEcgRoots([dataDir]), predictor });
     columns.push({ model: dir, rows: r.summary.rows.filter((row) => row.metric.startsWith("IoU")) });
+    aucs[dir] = await predictor.tokenAuc(validRecords, dataDir, { windows: 512, seed: 1 });
   }
   const keys = columns[0]!.rows.map((r) => `${r.task}|${r.dataset}|${r.metric}`);
   printTable(
@@ -54,5 +62,26 @@ export default async function probe(opts: BenchOptions): Promise<Record<string, 
       return [r.task, r.dataset, r.metric, r.n, ...cells];
     }),
   );
-  return { data: validFile, perGroup, examples: examples.length, columns };
+  console.log(
+    "\ntoken-level AUC on 512 windows of the held-out records (findings with >= 20 positive tokens):",
+  );
+  const findings = Object.keys(aucs[models[0]!]!).filter((f) =>
+    models.some((m) => aucs[m]![f]!.auc !== null),
+  );
+  const macro = (m: string): number | null => {
+    const v = findings.map((f) => aucs[m]![f]!.auc).filter((a): a is number => a !== null);
+    return v.length ? v.reduce((s, a) => s + a, 0) / v.length : null;
+  };
+  printTable(
+    ["finding", "positives", ...models],
+    [
+      ...findings.map((f) => [
+        f,
+        aucs[models[0]!]![f]!.positives,
+        ...models.map((m) => formatValue("AUC", aucs[m]![f]!.auc)),
+      ]),
+      ["macro", "", ...models.map((m) => formatValue("AUC", macro(m)))],
+    ],
+  );
+  return { data: validFile, perGroup, examples: examples.length, columns, tokenAuc: aucs };
 }

@@ -10,7 +10,18 @@
 import { formatLocalizationAnswer } from "../../data/intervals.js";
 import { AnyEcg } from "../../model/anyecg.js";
 import { loadParameters, openWeights } from "../../model/checkpoint.js";
-import { DENSE_HEAD_FILE, DenseLabelModel, denseIntervals } from "../../train/dense.js";
+import type { AnnotatedRecord } from "../../data/sources/mitdb.js";
+import { noGrad, scope } from "../../tensor/index.js";
+import {
+  DENSE_FINDINGS,
+  DENSE_HEAD_FILE,
+  DenseLabelModel,
+  DenseWindowSampler,
+  denseIntervals,
+  denseTargets,
+} from "../../train/dense.js";
+import { cutExample, EcgLoader } from "../../train/examples.js";
+import { rocAuc } from "../metrics/auc.js";
 import type { PredictInput, Prediction, Predictor } from "../predictors.js";
 import { findingName } from "./findings.js";
 
@@ -37,6 +48,39 @@ export class EncoderProbePredictor implements Predictor {
       w.close();
     }
     return new EncoderProbePredictor(model, probe, fallback, `probe:${dir}`);
+  }
+
+  /**
+   * Token-level ROC AUC per finding over `windows` windows drawn from `records` (findings with
+   * fewer than `minPositives` positive tokens get null): threshold-free, what the time tokens
+   * know regardless of the head's calibration.
+   */
+  async tokenAuc(
+    records: readonly AnnotatedRecord[],
+    dataDir: string,
+    opts: { windows: number; seed: number; minPositives?: number },
+  ): Promise<Record<string, { positives: number; auc: number | null }>> {
+    const K = DENSE_FINDINGS.length;
+    const scores: number[][] = DENSE_FINDINGS.map(() => []);
+    const labels: number[][] = DENSE_FINDINGS.map(() => []);
+    const loader = new EcgLoader(dataDir);
+    for (const w of new DenseWindowSampler(records, 10, opts.seed).batch(0, opts.windows)) {
+      const ecg = cutExample(await loader.record(w.record.info.path), w.leads, w.window.start, w.window.end);
+      const prepared = this.model.prepare(ecg);
+      const t = denseTargets(w, prepared.samples, this.model.config);
+      const z = noGrad(() => scope(() => this.probe.logits([prepared]).data.slice()));
+      for (let i = 0; i < t.length; i++) {
+        scores[i % K]!.push(z[i]!);
+        labels[i % K]!.push(t[i]!);
+      }
+    }
+    const out: Record<string, { positives: number; auc: number | null }> = {};
+    DENSE_FINDINGS.forEach((f, k) => {
+      const positives = labels[k]!.reduce((s, y) => s + y, 0);
+      const auc = positives >= (opts.minPositives ?? 20) ? rocAuc(scores[k]!, labels[k]!) : null;
+      out[f.name] = { positives, auc };
+    });
+    return out;
   }
 
   async predict(input: PredictInput): Promise<Prediction> {
