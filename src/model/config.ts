@@ -24,6 +24,15 @@ export interface EncoderConfig {
   heads: number;
   /** Hidden width of each block's MLP. */
   mlpWidth: number;
+  /**
+   * LayerNorm on the patch embeddings, before the lead and position embeddings are added
+   * (default false, the plain ViT). Scaled ECG patches are small (a 0.5-s patch of a [-1, 1]
+   * window has an RMS of 0.2-0.3), so at the usual init the signal enters the residual stream
+   * at a few hundredths, and the learned embeddings and biases soon outgrow it: trained that
+   * way, our encoder's output stopped depending on the ECG (measured: the same tokens for
+   * different records). The norm gives the signal unit scale from the first step.
+   */
+  patchNorm?: boolean;
 }
 
 export interface LlamaConfig {

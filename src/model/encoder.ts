@@ -86,6 +86,8 @@ function tokensOf(j: WindowJob): number {
 
 export class EcgEncoder implements HasParameters {
   readonly patchEmbed: Linear;
+  /** Optional LayerNorm of the patch embeddings (`patchNorm` in the config). */
+  readonly patchNorm: LayerNorm | null;
   /** Rows 0-11: the standard leads; row 12: CLS. */
   readonly leadEmbed: Embedding;
   /** Rows 0..P-1: patch positions in the window; row P: CLS. */
@@ -101,6 +103,7 @@ export class EcgEncoder implements HasParameters {
     const c = (this.c = config.encoder);
     const P = patchesPerWindow(c);
     this.patchEmbed = new Linear("encoder.patch_embed", c.patchSamples, c.width, { bias: true, rng });
+    this.patchNorm = c.patchNorm ? new LayerNorm("encoder.patch_norm", c.width, 1e-6) : null;
     this.leadEmbed = new Embedding("encoder.lead_embed", LEADS + 1, c.width, { rng });
     this.posEmbed = new Embedding("encoder.pos_embed", P + 1, c.width, { rng });
     this.blocks = Array.from({ length: c.depth }, (_, i) => new Block(`encoder.blocks.${i}`, c, rng));
@@ -108,9 +111,8 @@ export class EcgEncoder implements HasParameters {
   }
 
   parameters(): Parameter[] {
-    return [this.patchEmbed, this.leadEmbed, this.posEmbed, ...this.blocks, this.norm].flatMap((m) =>
-      m.parameters(),
-    );
+    const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, ...this.blocks, this.norm];
+    return parts.flatMap((m) => m?.parameters() ?? []);
   }
 
   /**
@@ -140,6 +142,7 @@ export class EcgEncoder implements HasParameters {
         }
     });
     let x = this.patchEmbed.forward(tensor(patches, [B, T, ps]));
+    if (this.patchNorm) x = this.patchNorm.forward(x);
     x = add(x, this.leadEmbed.forward(leadIds, [B, T]));
     x = add(x, this.posEmbed.forward(posIds, [B, T]));
     for (const blk of this.blocks) x = blk.forward(x, lengths);

@@ -149,6 +149,16 @@ function occurrences(rec: AnnotatedRecord): { finding: Finding; positions: numbe
   return out;
 }
 
+/**
+ * The head's initial bias: the log-odds of a rare finding (2 % of tokens). Started at 0, every
+ * logit is wrong by the same amount at first, and that one shared error drives the whole
+ * gradient: it pushes every token's features the same way, and within ten steps the encoder's
+ * output no longer depends on its input (measured), a collapse it does not climb out of. Started
+ * at the prior, the first gradients are the per-token differences (as for the focal loss's
+ * detector heads).
+ */
+const PRIOR_LOGIT = Math.log(0.02 / 0.98);
+
 /** The encoder with a per-token classification head. */
 export class DenseLabelModel implements TrainableModel<DenseItem[]> {
   readonly head: Linear;
@@ -161,6 +171,7 @@ export class DenseLabelModel implements TrainableModel<DenseItem[]> {
       bias: true,
       rng: new TensorRng(seed),
     });
+    this.head.bias!.data.fill(PRIOR_LOGIT);
   }
 
   parameters(): Parameter[] {
