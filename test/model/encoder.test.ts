@@ -111,6 +111,21 @@ describe("encoder", () => {
     expect(encode([{ ...p, leads: changed }]).values).not.toEqual(base);
   });
 
+  it("with patchNorm: normalised patch embeddings, absent leads still change nothing, a present lead does", () => {
+    const pn = new EcgEncoder({ ...config, encoder: { ...config.encoder, patchNorm: true } }, new Rng(3));
+    expect(pn.parameters().map((q) => q.name)).toContain("encoder.patch_norm.weight");
+    expect(encoder.parameters().map((q) => q.name)).not.toContain("encoder.patch_norm.weight");
+    const run = (q: PreparedEcg): Float32Array =>
+      noGrad(() => scope(() => pn.encode([q]).tokens.data.slice()));
+    const p = prepareEcg(mitdb, config.encoder);
+    const base = run(p);
+    const absent = { ...p, leads: p.leads.map((l, i) => (i === 0 ? new Float32Array(1000).fill(3) : l)) };
+    expect(run(absent)).toEqual(base);
+    const changed = p.leads.map((l) => l && l.slice());
+    changed[1]!.fill(0.5, 200, 300);
+    expect(run({ ...p, leads: changed })).not.toEqual(base);
+  });
+
   it("encodes each ECG independently of the others in the batch", () => {
     const a = prepareEcg(ptbxl, config.encoder);
     const b = prepareEcg(mitdb, config.encoder);

@@ -11,29 +11,24 @@ describe("stage configs", () => {
       const files = readdirSync(dir).filter((f) => f.startsWith("stage"));
       expect([...cur.stages].sort()).toEqual(files.sort());
       const kinds = cur.stages.map((f) => loadStageConfig(`${dir}/${f}`).kind);
-      expect(kinds.slice(0, 7)).toEqual([
-        "tokenizer",
-        "text",
-        "contrastive",
-        "labels",
-        "multimodal",
-        "multimodal",
-        "multimodal",
-      ]);
-      expect(kinds.slice(7).every((k) => k === "multimodal")).toBe(true);
+      // the shipped recipe leaves the contrastive stage out (it collapsed the encoder: see
+      // configs/anyecg-small/README.md); the tiny one keeps it so that the kind stays tested
+      const pre =
+        dir === "configs/tiny"
+          ? ["tokenizer", "text", "contrastive", "labels"]
+          : ["tokenizer", "text", "labels"];
+      expect(kinds.slice(0, pre.length + 3)).toEqual([...pre, "multimodal", "multimodal", "multimodal"]);
+      expect(kinds.slice(pre.length).every((k) => k === "multimodal")).toBe(true);
       // Exactly one stage, the last, exports the shipped model.
       const exports = cur.stages.map((f) => loadStageConfig(`${dir}/${f}`).export !== undefined);
       expect(exports.lastIndexOf(true)).toBe(exports.length - 1);
       expect(exports.filter(Boolean)).toHaveLength(1);
     }
     const s1 = loadStageConfig("configs/anyecg-small/stage1.json");
-    expect(s1.trainable).toEqual(["encoder", "projector"]);
-    // Stages 2-3 fine-tune the whole small LM (ours, trained from scratch in stage 0).
-    expect(loadStageConfig("configs/anyecg-small/stage2.json").trainable).toEqual([
-      "encoder",
-      "projector",
-      "lm",
-    ]);
+    // After stage 0d the encoder stays frozen: the chat losses pulled every token towards the
+    // same features (measured), so stage 1 trains the projector and stages 2-4 add the LM.
+    expect(s1.trainable).toEqual(["projector"]);
+    expect(loadStageConfig("configs/anyecg-small/stage2.json").trainable).toEqual(["projector", "lm"]);
   });
 
   it("rebases runs/ paths and applies command-line overrides", () => {
