@@ -2,10 +2,10 @@
  * Stage 0d: the ECG encoder trained to label its own time tokens with beat types and rhythms
  * (the issue's "beat/rhythm/wave labels as extra targets").
  *
- * Why: localization answers are read off the encoder's time tokens (one per 0.5 s). The
- * contrastive stage teaches the encoder what a whole ECG is; nothing before the chat stages tells
- * it which token holds a premature ventricular beat, and the chat loss is a thin signal for that
- * (a few answer tokens per example). Here every time token of every window gets a target for
+ * Why: localization answers are read off the encoder's time tokens (one per 0.5 s). A
+ * report-level objective (the contrastive stage, the chat loss) does not tell the encoder which
+ * token holds a premature ventricular beat, and the chat loss is a thin signal for it (a few
+ * answer tokens per example); both, measured, even made its output independent of the ECG. Here every time token of every window gets a target for
  * every finding, from the reference annotations: per window, per finding, the paper's answer
  * intervals (`findingIntervals`: a beat spans from the previous beat to the next), and a token is
  * positive when at least half of its time span lies inside them.

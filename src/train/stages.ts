@@ -1,7 +1,8 @@
 /**
  * Runs one stage of the curriculum from its config (config.ts): the tokenizer (0a), text
- * pretraining (0b), contrastive encoder pretraining (0c) and the multimodal stages (1-3 as the
- * paper, and our localization-focused stage 4).
+ * pretraining (0b), contrastive encoder pretraining (0c, not in the shipped recipe), dense
+ * beat/rhythm labels for the encoder (0d) and the multimodal stages (1-3 as the paper, and our
+ * localization-focused stage 4).
  *
  * Reproducing `models/anyecg-small/` (from the repository root, with ../shared/data present)
  * is one command, `npx anyecg train configs/anyecg-small` (curriculum.ts), equivalent to:
@@ -9,7 +10,7 @@
  *   npx anyecg dataset build --data ../shared/data --out runs/dataset
  *   npx anyecg train configs/anyecg-small/stage0-tokenizer.json
  *   npx anyecg train configs/anyecg-small/stage0-text.json
- *   npx anyecg train configs/anyecg-small/stage0-encoder.json
+ *   npx anyecg train configs/anyecg-small/stage0-labels.json
  *   npx anyecg train configs/anyecg-small/stage1.json
  *   npx anyecg train configs/anyecg-small/stage2.json
  *   npx anyecg train configs/anyecg-small/stage3.json
@@ -19,7 +20,7 @@
  * interrupted (Ctrl-C, SIGTERM, a closed session) continues with `--resume` (or by running the
  * curriculum command again) and ends with the same weights as an uninterrupted run.
  * Wall time measured for the shipped checkpoint on the shared 2-core machine: see
- * configs/anyecg-small/README.md (about 51 minutes of training in all).
+ * configs/anyecg-small/README.md.
  *
  * Every stage writes `runs/<name>/result.json` (steps/s, tokens/s, wall time, best validation
  * loss, examples used) next to `log.jsonl` and `loss.svg`.
