@@ -1,7 +1,9 @@
 /**
- * Which parameters a stage trains. Stage 0b: the language model; 0c: the encoder; 1: encoder +
- * projector (LM frozen, as the paper); 2: + LoRA adapters; 3: the same with replay. Everything
- * not listed is frozen (no gradient, no update, no optimizer memory).
+ * Which parameters a stage trains, as its config lists them. The paper: 1 encoder + projector
+ * (LM frozen), 2-3 + LoRA adapters. The shipped recipe (configs/anyecg-small): 0b the language
+ * model, 0d the encoder, 1 the projector, 2-4 projector + the whole (small, ours) LM, with the
+ * encoder frozen after 0d. Everything not listed is frozen (no gradient, no update, no optimizer
+ * memory).
  */
 import type { Parameter } from "../tensor/index.js";
 import type { TrainablePart } from "./config.js";
