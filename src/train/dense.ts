@@ -30,7 +30,7 @@ import { findingIntervals, windowAround, type Finding } from "../data/tasks/loca
 import type { AnyEcgConfig } from "../model/config.js";
 import type { EcgEncoder } from "../model/encoder.js";
 import { tokenTimeSpan, patchTokenCount, poolGroup } from "../model/ecg-tokens.js";
-import type { PreparedEcg } from "../model/preprocess.js";
+import { prepareEcg, type PreparedEcg } from "../model/preprocess.js";
 import { Linear, RowPlanBuilder, sparseRows } from "../nn/layers.js";
 import {
   Rng as TensorRng,
@@ -44,6 +44,7 @@ import {
   type Parameter,
   type Tensor,
 } from "../tensor/index.js";
+import { cutExample, type EcgLoader } from "./examples.js";
 import type { TrainableModel } from "./loop.js";
 
 /** The findings labelled, in a fixed order (the head's outputs). */
@@ -96,6 +97,13 @@ export function denseTargets(w: DenseWindow, samples: number, config: AnyEcgConf
     }
   });
   return out;
+}
+
+/** Reads, cuts and prepares a window (records cached by the loader) with its targets. */
+export async function denseItem(loader: EcgLoader, w: DenseWindow, config: AnyEcgConfig): Promise<DenseItem> {
+  const record = await loader.record(w.record.info.path);
+  const ecg = prepareEcg(cutExample(record, w.leads, w.window.start, w.window.end), config.encoder);
+  return { ecg, targets: denseTargets(w, ecg.samples, config) };
 }
 
 /** Draws the windows of batch i (see the module comment). */

@@ -47,11 +47,11 @@ import {
   DENSE_HEAD_FILE,
   DenseLabelModel,
   DenseWindowSampler,
-  denseTargets,
+  denseItem,
   type DenseItem,
   type DenseWindow,
 } from "./dense.js";
-import { cutExample, EcgLoader, mixStage, readExamples } from "./examples.js";
+import { EcgLoader, mixStage, readExamples } from "./examples.js";
 import {
   trainLoop,
   type BatchSource,
@@ -346,19 +346,8 @@ async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageRes
     );
     const validBatches = Math.ceil(c.evalExamples / c.batchSize);
     const loader = new EcgLoader(c.data);
-    const items = async (windows: DenseWindow[]): Promise<DenseItem[]> =>
-      Promise.all(
-        windows.map(async (w) => {
-          const ecg = cutExample(
-            await loader.record(w.record.info.path),
-            w.leads,
-            w.window.start,
-            w.window.end,
-          );
-          const prepared = prepareEcg(ecg, model.config.encoder);
-          return { ecg: prepared, targets: denseTargets(w, prepared.samples, model.config) };
-        }),
-      );
+    const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>
+      Promise.all(windows.map((w) => denseItem(loader, w, model.config)));
     setTrainable(model, []);
     const dm = new DenseLabelModel(model.encoder, c.seed);
     for (const p of dm.parameters()) p.frozen = false;

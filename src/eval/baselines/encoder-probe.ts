@@ -18,9 +18,9 @@ import {
   DenseLabelModel,
   DenseWindowSampler,
   denseIntervals,
-  denseTargets,
+  denseItem,
 } from "../../train/dense.js";
-import { cutExample, EcgLoader } from "../../train/examples.js";
+import { EcgLoader } from "../../train/examples.js";
 import { rocAuc } from "../metrics/auc.js";
 import type { PredictInput, Prediction, Predictor } from "../predictors.js";
 import { findingName } from "./findings.js";
@@ -65,9 +65,7 @@ export class EncoderProbePredictor implements Predictor {
     const labels: number[][] = DENSE_FINDINGS.map(() => []);
     const loader = new EcgLoader(dataDir);
     for (const w of new DenseWindowSampler(records, 10, opts.seed).batch(0, opts.windows)) {
-      const ecg = cutExample(await loader.record(w.record.info.path), w.leads, w.window.start, w.window.end);
-      const prepared = this.model.prepare(ecg);
-      const t = denseTargets(w, prepared.samples, this.model.config);
+      const { ecg: prepared, targets: t } = await denseItem(loader, w, this.model.config);
       const z = noGrad(() => scope(() => this.probe.logits([prepared]).data.slice()));
       for (let i = 0; i < t.length; i++) {
         scores[i % K]!.push(z[i]!);
