@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve, join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "vitest";
+import type { EcgAnnotation } from "../src/ecg/record.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,4 +28,9 @@ export function describeData(name: string, fn: () => void): void {
     console.warn(`[anyecg tests] ${dataDir} not found (set ANYECG_DATA): skipping tests on shared data`);
   }
   (hasData ? describe : describe.skip)(name, fn);
+}
+
+/** A WFDB-style annotation for synthetic tests (subtype, channel and num 0). */
+export function annotation(sample: number, code: string, aux?: string): EcgAnnotation {
+  return { sample, code, subtype: 0, channel: 0, num: 0, ...(aux ? { aux } : {}) };
 }

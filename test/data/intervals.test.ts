@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { EcgAnnotation } from "../../src/ecg/record.js";
 import {
   beatIntervals,
   formatLocalizationAnswer,
@@ -9,22 +8,14 @@ import {
   rhythmIntervals,
   waveSpans,
 } from "../../src/data/intervals.js";
-
-const ann = (sample: number, code: string, aux?: string): EcgAnnotation => ({
-  sample,
-  code,
-  subtype: 0,
-  channel: 0,
-  num: 0,
-  ...(aux ? { aux } : {}),
-});
+import { annotation } from "../data.js";
 
 describe("beat rule (synthetic annotations, fs 100)", () => {
   // Beats every 100 samples; V at 300 and 500 (one normal beat apart), A at 900.
   const anns = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000].map((s) =>
-    ann(s, s === 300 || s === 500 ? "V" : s === 900 ? "A" : "N"),
+    annotation(s, s === 300 || s === 500 ? "V" : s === 900 ? "A" : "N"),
   );
-  anns.splice(4, 0, ann(350, "~")); // a noise mark between beats is not a beat
+  anns.splice(4, 0, annotation(350, "~")); // a noise mark between beats is not a beat
   it("spans previous to next beat and merges spans sharing a boundary", () => {
     const iv = beatIntervals(anns, new Set(["V"]), { start: 0, end: 1100 }, 100, 1100);
     expect(iv).toEqual([{ start: 2, end: 6 }]);
@@ -47,7 +38,12 @@ describe("beat rule (synthetic annotations, fs 100)", () => {
 describe("rhythm episodes and waves", () => {
   it("runs from a rhythm change to the next one or the record end", () => {
     const eps = rhythmEpisodes(
-      [ann(0, "+", "(N"), ann(500, "+", "(AFIB"), ann(900, "+", "(N"), ann(1500, "+", "(AFIB")],
+      [
+        annotation(0, "+", "(N"),
+        annotation(500, "+", "(AFIB"),
+        annotation(900, "+", "(N"),
+        annotation(1500, "+", "(AFIB"),
+      ],
       2000,
     );
     expect(eps.map((e) => [e.rhythm, e.start, e.end])).toEqual([
@@ -63,13 +59,13 @@ describe("rhythm episodes and waves", () => {
   });
   it("takes waves from complete ( wave ) triples only", () => {
     const anns = [
-      ann(10, "p"),
-      ann(11, ")"),
-      ann(20, "("),
-      ann(30, "N"),
-      ann(40, ")"),
-      ann(50, "("),
-      ann(60, "t"),
+      annotation(10, "p"),
+      annotation(11, ")"),
+      annotation(20, "("),
+      annotation(30, "N"),
+      annotation(40, ")"),
+      annotation(50, "("),
+      annotation(60, "t"),
     ];
     expect(waveSpans(anns, "N")).toEqual([{ start: 20, end: 40 }]);
     expect(waveSpans(anns, "p")).toEqual([]);

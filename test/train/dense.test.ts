@@ -2,7 +2,7 @@
 // checked against the dataset builder's answer intervals on MIT-BIH 119; the loss against its
 // float64 formula.
 import { describe, it, expect, beforeAll } from "vitest";
-import { describeData, dataDir } from "../data.js";
+import { annotation, describeData, dataDir } from "../data.js";
 import { loadMitdb, type AnnotatedRecord } from "../../src/data/sources/mitdb.js";
 import { rhythmEpisodes } from "../../src/data/intervals.js";
 import { findingIntervals } from "../../src/data/tasks/location.js";
@@ -20,18 +20,9 @@ const config = shippingConfig();
 const K = DENSE_FINDINGS.length;
 const k = (code: string): number => DENSE_FINDINGS.findIndex((f) => f.code === code);
 
-const ann = (sample: number, code: string, aux?: string): EcgAnnotation => ({
-  sample,
-  code,
-  subtype: 0,
-  channel: 0,
-  num: 0,
-  ...(aux ? { aux } : {}),
-});
-
 /** A 100 Hz record of `seconds` with beats at the given times (s) and codes. */
 function record(beats: [number, string][], seconds: number, aux: EcgAnnotation[] = []): AnnotatedRecord {
-  const annotations = [...beats.map(([t, code]) => ann(Math.round(t * 100), code)), ...aux].sort(
+  const annotations = [...beats.map(([t, code]) => annotation(Math.round(t * 100), code)), ...aux].sort(
     (a, b) => a.sample - b.sample,
   );
   return {
@@ -64,7 +55,7 @@ describe("dense targets", () => {
   });
 
   it("labels rhythm episodes and uses window-relative times", () => {
-    const aux = [ann(0, "+", "(N"), ann(250, "+", "(AFIB")];
+    const aux = [annotation(0, "+", "(N"), annotation(250, "+", "(AFIB")];
     const rec = record(
       [
         [1, "N"],
