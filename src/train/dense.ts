@@ -116,7 +116,7 @@ export class DenseWindowSampler {
     readonly seconds: number,
     readonly seed: number,
   ) {
-    if (records.length === 0) throw new RangeError("dense labels: no annotated training records");
+    if (records.length === 0) throw new RangeError("dense labels: no annotated records to draw windows from");
     this.findings = records.map(occurrences);
     this.totalLength = records.reduce((s, r) => s + r.info.length / r.info.fs, 0);
   }

@@ -225,7 +225,8 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
     const stream = new BatchStream(lengths, { batchSize: c.batchSize, seed: c.seed, dropLast: contrastive });
     const ecgLoader = c.kind === "text" ? null : loader;
     const modelDir = join(c.out, "model");
-    const loopOpts = loopOptions(c, o, modelDir, (dir) => model.save(dir));
+    const save = (dir: string): void => model.save(dir);
+    const loopOpts = loopOptions(c, o, modelDir, save);
     let loop: LoopResult;
     if (contrastive) {
       setTrainable(model, []);
@@ -261,7 +262,7 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
         loopOpts,
       );
     }
-    await finishStage(c, loop, modelDir, model);
+    await finishStage(c, loop, modelDir, save);
     return {
       ...base(c),
       examples: train.items.length,
@@ -305,9 +306,14 @@ function loopOptions(
 }
 
 /** After a finished loop: the final model when nothing was validated, and the export. */
-async function finishStage(c: StageConfig, loop: LoopResult, modelDir: string, model: AnyEcg): Promise<void> {
+async function finishStage(
+  c: StageConfig,
+  loop: LoopResult,
+  modelDir: string,
+  save: (dir: string) => void,
+): Promise<void> {
   if (loop.stopped) return;
-  if (loop.bestValid === null) replaceDir(modelDir, (tmp) => model.save(tmp)); // no validation: the final model
+  if (loop.bestValid === null) replaceDir(modelDir, save); // no validation: the final model
   if (!c.export) return;
   const best = await AnyEcg.load(modelDir, { merge: false });
   try {
@@ -334,16 +340,13 @@ async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageRes
   try {
     const records = await annotatedRecords(c.data);
     const seconds = c.windowSeconds ?? 10;
-    const train = new DenseWindowSampler(
-      records.filter((r) => r.split === "train"),
-      seconds,
-      c.seed,
-    );
-    const valid = new DenseWindowSampler(
-      records.filter((r) => r.split === "valid"),
-      seconds,
-      c.seed + 1,
-    );
+    const side = (split: "train" | "valid", seed: number): DenseWindowSampler => {
+      const some = records.filter((r) => r.split === split);
+      if (some.length === 0) throw new InputError(c.data, `no annotated ${split} records (mitdb, cpsc2021)`);
+      return new DenseWindowSampler(some, seconds, seed);
+    };
+    const train = side("train", c.seed);
+    const valid = side("valid", c.seed + 1);
     const validBatches = Math.ceil(c.evalExamples / c.batchSize);
     const loader = new EcgLoader(c.data);
     const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>
@@ -354,18 +357,19 @@ async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageRes
     const modelDir = join(c.out, "model");
     const tokens = (b: DenseItem[]): number =>
       b.reduce((s, i) => s + i.targets.length / DENSE_FINDINGS.length, 0);
+    const save = (dir: string): void => {
+      model.save(dir);
+      writeParameters(join(dir, `${DENSE_HEAD_FILE}.safetensors`), dm.head.parameters());
+    };
     const loop = await trainLoop(
       dm,
       { batch: (i) => items(train.batch(i, c.batchSize)), tokens },
       {
-        ...loopOptions(c, o, modelDir, (dir) => {
-          model.save(dir);
-          writeParameters(join(dir, `${DENSE_HEAD_FILE}.safetensors`), dm.head.parameters());
-        }),
+        ...loopOptions(c, o, modelDir, save),
         valid: { count: validBatches, batch: (i) => items(valid.batch(i, c.batchSize)) },
       },
     );
-    await finishStage(c, loop, modelDir, model);
+    await finishStage(c, loop, modelDir, save);
     return {
       ...base(c),
       examples: loop.step * c.batchSize * c.accumulation,
