@@ -95,8 +95,9 @@ export class Engine {
   private readonly free = new Map<number, number[]>();
   /** Size of every live block, by offset (a block may be larger than its request's class). */
   private readonly blockSize = new Map<number, number>();
-  /** Free blocks by end offset, to give space back when the block at the top is freed. */
+  /** Free blocks by end offset and by start offset (their size): neighbours merge when freed. */
   private readonly freeByEnd = new Map<number, number>();
+  private readonly freeByStart = new Map<number, number>();
   private inUse = 0;
   private workers: Worker[] = [];
   private readonly ctl = new Int32Array(new SharedArrayBuffer(64));
@@ -183,30 +184,58 @@ export class Engine {
    * Allocates a 64-byte aligned block of at least `bytes` bytes; returns its byte offset.
    * Blocks are reused by size class; on a miss, the smallest free block of up to twice the size
    * is taken (batches of varying length would otherwise leave every earlier length's blocks
-   * stranded and grow the heap without bound), and only then does the heap grow.
+   * stranded and grow the heap without bound), then the heap grows, and at the 4 GiB limit any
+   * larger free block is split. Freed neighbours merge (`release`), so the space of many small
+   * blocks can serve one large request: without merging, a training run whose batches change
+   * shape ran out of memory with much less than 4 GiB in live tensors.
    */
   alloc(bytes: number): number {
     const size = sizeClass(bytes);
     let ptr = this.takeFree(size, 2 * size);
     if (ptr < 0) ptr = this.grow(size);
-    if (ptr < 0) ptr = this.takeFree(size, Infinity);
+    if (ptr < 0) ptr = this.takeFree(size, Infinity, true);
     if (ptr < 0)
-      throw new RangeError(`tensor memory exhausted: ${this.top + size} bytes needed (4 GiB limit)`);
+      throw new RangeError(
+        `tensor memory exhausted: ${size} more bytes needed with ${this.inUse} in live tensors (4 GiB limit)`,
+      );
     this.inUse += this.blockSize.get(ptr)!;
     return ptr;
   }
 
-  private takeFree(size: number, most: number): number {
+  private takeFree(size: number, most: number, split = false): number {
     // The exact class first: the common case in a steady training loop, without a scan.
     let best = this.free.get(size)?.length ? size : -1;
     if (best < 0)
       for (const [s, list] of this.free)
         if (list.length && s >= size && s <= most && (best < 0 || s < best)) best = s;
     if (best < 0) return -1;
-    const ptr = this.free.get(best)!.pop()!;
+    const list = this.free.get(best)!;
+    const ptr = list.pop()!;
+    if (list.length === 0) this.free.delete(best);
     this.freeByEnd.delete(ptr + best);
+    this.freeByStart.delete(ptr);
+    if (split && best > size) {
+      this.addFree(ptr + size, best - size);
+      best = size;
+    }
     this.blockSize.set(ptr, best);
     return ptr;
+  }
+
+  private addFree(ptr: number, size: number): void {
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(ptr);
+    this.freeByEnd.set(ptr + size, ptr);
+    this.freeByStart.set(ptr, size);
+  }
+
+  private removeFree(ptr: number, size: number): void {
+    const list = this.free.get(size)!;
+    list.splice(list.lastIndexOf(ptr), 1);
+    if (list.length === 0) this.free.delete(size);
+    this.freeByEnd.delete(ptr + size);
+    this.freeByStart.delete(ptr);
   }
 
   private grow(size: number): number {
@@ -224,30 +253,27 @@ export class Engine {
     return ptr;
   }
 
-  /** Returns a block from `alloc` to the pool; free blocks at the top of the heap give their space back. */
+  /**
+   * Returns a block from `alloc` to the pool, merged with free neighbours; a free block that
+   * reaches the top of the heap gives its space back.
+   */
   release(ptr: number, _bytes?: number): void {
-    const size = this.blockSize.get(ptr)!;
+    let size = this.blockSize.get(ptr)!;
     this.blockSize.delete(ptr);
     this.inUse -= size;
-    if (ptr + size === this.top) {
-      this.top = ptr;
-      for (
-        let below = this.freeByEnd.get(this.top);
-        below !== undefined;
-        below = this.freeByEnd.get(this.top)
-      ) {
-        const s = this.top - below;
-        const list = this.free.get(s)!;
-        list.splice(list.lastIndexOf(below), 1);
-        this.freeByEnd.delete(this.top);
-        this.top = below;
-      }
-      return;
+    const left = this.freeByEnd.get(ptr);
+    if (left !== undefined) {
+      this.removeFree(left, ptr - left);
+      size += ptr - left;
+      ptr = left;
     }
-    let list = this.free.get(size);
-    if (!list) this.free.set(size, (list = []));
-    list.push(ptr);
-    this.freeByEnd.set(ptr + size, ptr);
+    const right = this.freeByStart.get(ptr + size);
+    if (right !== undefined) {
+      this.removeFree(ptr + size, right);
+      size += right;
+    }
+    if (ptr + size === this.top) this.top = ptr;
+    else this.addFree(ptr, size);
   }
 
   /** Bytes in live blocks and the high-water mark of the heap (for tests and diagnostics). */

@@ -31,6 +31,24 @@ describe("engine memory", () => {
     expect(T.engine().stats().heapBytes).toBeLessThanOrEqual(peak * 1.5);
   });
 
+  it("freed neighbours merge: two freed 1 MiB blocks serve one 2 MiB request without growing the heap", () => {
+    const e = T.engine();
+    const mib = 1 << 20;
+    const a = e.alloc(mib);
+    const b = e.alloc(mib);
+    const guard = e.alloc(64); // keeps a and b off the top of the heap
+    expect(b).toBe(a + T.sizeClass(mib));
+    e.release(a);
+    e.release(b);
+    const heap = e.stats().heapBytes;
+    const c = e.alloc(2 * mib);
+    expect(c).toBe(a);
+    expect(e.stats().heapBytes).toBe(heap);
+    e.release(c);
+    e.release(guard);
+    expect(e.stats().heapBytes).toBeLessThan(heap);
+  });
+
   it("a repeated training step reuses pooled memory (no growth after warm-up)", () => {
     const rng = new T.Rng(1);
     const w = new T.Parameter([32, 16], "w");
