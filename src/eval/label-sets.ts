@@ -163,7 +163,10 @@ export function needsScpTable(name: LabelSetName): boolean {
  * `--ecg-root` of dataset "ptb-xl", or the bare one; in it or in its `ptbxl/` folder), else in
  * `$ANYECG_DATA/ptbxl/`. Undefined when none exists.
  */
-export function findScpTable(roots: EcgRoots, dataDir = process.env.ANYECG_DATA): string | undefined {
+export function findScpTable(
+  roots: EcgRoots,
+  dataDir: string | null = process.env.ANYECG_DATA ?? null,
+): string | undefined {
   const root = roots.byDataset[DATASET.ptbxl] ?? roots.fallback;
   const candidates = [
     ...(root ? [join(root, "ptbxl", "scp_statements.csv"), join(root, "scp_statements.csv")] : []),

@@ -84,10 +84,11 @@ describeData("label sets from PTB-XL's scp_statements.csv", () => {
   });
 
   it("finds the table beside the PTB-XL records, or under ANYECG_DATA", () => {
-    expect(findScpTable(parseEcgRoots([dataPath()]), undefined)).toBe(scpFile);
-    expect(findScpTable(parseEcgRoots([`ptb-xl=${dataPath("ptbxl")}`]), undefined)).toBe(scpFile);
+    // null: no ANYECG_DATA fallback (undefined would take the environment's, as callers do)
+    expect(findScpTable(parseEcgRoots([dataPath()]), null)).toBe(scpFile);
+    expect(findScpTable(parseEcgRoots([`ptb-xl=${dataPath("ptbxl")}`]), null)).toBe(scpFile);
     expect(findScpTable(parseEcgRoots([tmpdir()]), dataPath())).toBe(scpFile);
-    expect(findScpTable(parseEcgRoots([tmpdir()]), undefined)).toBeUndefined();
+    expect(findScpTable(parseEcgRoots([tmpdir()]), null)).toBeUndefined();
   });
 });
 
