@@ -32,18 +32,8 @@ import type { EcgEncoder } from "../model/encoder.js";
 import { tokenTimeSpan, patchTokenCount, poolGroup } from "../model/ecg-tokens.js";
 import { prepareEcg, type PreparedEcg } from "../model/preprocess.js";
 import { Linear, RowPlanBuilder, sparseRows } from "../nn/layers.js";
-import {
-  Rng as TensorRng,
-  concat,
-  mul,
-  noGrad,
-  scope,
-  softmaxCrossEntropy,
-  tensor,
-  zeros,
-  type Parameter,
-  type Tensor,
-} from "../tensor/index.js";
+import { meanNegLogSigmoid } from "../nn/losses.js";
+import { Rng as TensorRng, noGrad, scope, type Parameter, type Tensor } from "../tensor/index.js";
 import { cutExample, type EcgLoader } from "./examples.js";
 import type { TrainableModel } from "./loop.js";
 
@@ -215,17 +205,12 @@ export class DenseLabelModel implements TrainableModel<DenseItem[]> {
   }
 }
 
-/**
- * Mean of -log sigma(y z) over all entries (y = +1 for a target 1, -1 for 0). -log sigma(a) is
- * the softmax cross-entropy of [a, 0] against class 0 (as in siglip.ts), so the mean is one
- * cross-entropy over [y z, 0] pairs.
- */
+/** Mean of -log sigma(y z) over all entries, y = +1 for a target 1 and -1 for 0. */
 export function sigmoidCrossEntropy(z: Tensor, targets: Uint8Array): Tensor {
-  const n = z.size;
-  const sign = new Float32Array(n);
-  for (let i = 0; i < n; i++) sign[i] = targets[i] ? 1 : -1;
-  const pair = concat([mul(z.view([n, 1]), tensor(sign, [n, 1])), zeros([n, 1])], 1);
-  return softmaxCrossEntropy(pair, new Int32Array(n));
+  return meanNegLogSigmoid(
+    z,
+    Float32Array.from(targets, (t) => (t ? 1 : -1)),
+  );
 }
 
 /**

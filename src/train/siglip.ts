@@ -8,28 +8,15 @@
  * whose texts are identical ("Report: Normal ECG, Sinus rhythm" is common) count as matching:
  * pushing them apart would teach the encoder to separate ECGs that share a diagnosis.
  *
- * The engine has no log-sigmoid op, but -log sigma(a) is the softmax cross-entropy of the two
- * logits [a, 0] against class 0, so the loss is one `softmaxCrossEntropy` over B*B rows of
- * [y*z, 0]; L2 normalisation is `rmsNorm` without weight divided by sqrt(D). Both have
- * hand-written, finite-difference-checked backward passes, so nothing new is needed; a fused
+ * The engine has no log-sigmoid op: the loss is `meanNegLogSigmoid` (src/nn/losses.ts, one
+ * softmax cross-entropy over rows of [y z, 0]) of the B*B logits, times B; L2 normalisation is
+ * `rmsNorm` without weight divided by sqrt(D). Both have hand-written, finite-difference-checked
+ * backward passes, so nothing new is needed; a fused
  * "sigmoidBce" kernel would save the [B*B, 2] copy, negligible at B <= 64.
  */
-import {
-  Parameter,
-  Rng,
-  Tensor,
-  add,
-  concat,
-  exp,
-  matmul,
-  mul,
-  rmsNorm,
-  scale,
-  softmaxCrossEntropy,
-  tensor,
-  zeros,
-} from "../tensor/index.js";
+import { Parameter, Rng, Tensor, add, exp, matmul, mul, rmsNorm, scale } from "../tensor/index.js";
 import { Linear, type HasParameters } from "../nn/layers.js";
+import { meanNegLogSigmoid } from "../nn/losses.js";
 import { parameter } from "../nn/params.js";
 
 /** Rows of x [B, D] scaled to unit L2 norm. */
@@ -43,9 +30,7 @@ export function sigmoidPairLoss(logits: Tensor, labels: Float32Array): Tensor {
   const B = logits.shape[0]!;
   if (logits.rank !== 2 || logits.shape[1] !== B || labels.length !== B * B)
     throw new RangeError("sigmoidPairLoss: logits must be [B, B] with B*B labels");
-  const signed = mul(logits, tensor(labels, [B, B])).view([B * B, 1]);
-  const pair = concat([signed, zeros([B * B, 1])], 1);
-  return scale(softmaxCrossEntropy(pair, new Int32Array(B * B)), B);
+  return scale(meanNegLogSigmoid(logits, labels), B);
 }
 
 /** +1 where texts i and j are equal (the diagonal included), -1 elsewhere. */
