@@ -147,7 +147,7 @@ export class AnyEcg {
       );
     const rng = new Rng(seed);
     this.encoder = new EcgEncoder(config, rng);
-    this.projector = new Projector(config.encoder.width, config.projectorWidth, config.lm.width, rng);
+    this.projector = new Projector(this.encoder.outputWidth, config.projectorWidth, config.lm.width, rng);
     this.lm = new Llama(config.lm, rng);
     this.lm.addLora(config.lora, rng);
   }
@@ -177,7 +177,7 @@ export class AnyEcg {
 
   /** ECGs -> projected tokens [sum of counts, LM width], in order. */
   encodeEcgs(ecgs: readonly PreparedEcg[]): Tensor {
-    return this.projector.forward(this.encoder.encode(ecgs).tokens);
+    return this.projector.forward(this.encoder.withFindings(this.encoder.encode(ecgs).tokens));
   }
 
   /**

@@ -22,8 +22,13 @@
  * sinusoidal embedding of each token's centre time in seconds (resolution 0.1 s, periods from
  * 0.6 s to ~1.7 h) is added, so the language model knows where in a long recording every token
  * sits (the paper's per-window time embedding, made per token so pooled tokens keep it).
+ *
+ * Findings (our addition, `findings` in the config): a linear head scores every token for the
+ * beat types and rhythms the labels stage (0d) teaches, and `withFindings` appends their
+ * probabilities to the tokens for the projector.
  */
 import { Parameter, Rng, Tensor, add, attentionQKV, concat, gelu, tensor } from "../tensor/index.js";
+import { sigmoid } from "../nn/losses.js";
 import {
   Embedding,
   LayerNorm,
@@ -38,6 +43,16 @@ import { patchTokenCount, poolGroup, tokenTimeSpan } from "./ecg-tokens.js";
 import type { PreparedEcg } from "./preprocess.js";
 
 const LEADS = 12;
+
+/**
+ * The findings head's initial bias: the log-odds of a rare finding (2 % of tokens). Started at 0,
+ * every logit is wrong by the same amount at first, and that one shared error drives the whole
+ * gradient: it pushes every token's features the same way, and within ten steps the encoder's
+ * output no longer depends on its input (measured), a collapse it does not climb out of. Started
+ * at the prior, the first gradients are the per-token differences (as for the focal loss's
+ * detector heads).
+ */
+const PRIOR_LOGIT = Math.log(0.02 / 0.98);
 
 /** Most tokens encoded in one batch (bounds the attention matrices' memory). */
 const CHUNK_TOKENS = 8192;
@@ -94,6 +109,8 @@ export class EcgEncoder implements HasParameters {
   readonly posEmbed: Embedding;
   readonly blocks: Block[];
   readonly norm: LayerNorm;
+  /** Per-token findings head (`findings` in the config), or null. */
+  readonly findings: Linear | null;
   readonly c: EncoderConfig;
 
   constructor(
@@ -108,11 +125,30 @@ export class EcgEncoder implements HasParameters {
     this.posEmbed = new Embedding("encoder.pos_embed", P + 1, c.width, { rng });
     this.blocks = Array.from({ length: c.depth }, (_, i) => new Block(`encoder.blocks.${i}`, c, rng));
     this.norm = new LayerNorm("encoder.norm", c.width, 1e-6);
+    const K = c.findings?.length ?? 0;
+    this.findings = K > 0 ? new Linear("encoder.findings", c.width, K, { bias: true, rng }) : null;
+    this.findings?.bias!.data.fill(PRIOR_LOGIT);
   }
 
   parameters(): Parameter[] {
     const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, ...this.blocks, this.norm];
-    return parts.flatMap((m) => m?.parameters() ?? []);
+    return [...parts, this.findings].flatMap((m) => m?.parameters() ?? []);
+  }
+
+  /** Width of the projector's input: the token width plus one probability per finding. */
+  get outputWidth(): number {
+    return this.c.width + (this.c.findings?.length ?? 0);
+  }
+
+  /** Finding logits [rows, findings] of encoded tokens [rows, width]. */
+  findingLogits(tokens: Tensor): Tensor {
+    if (!this.findings) throw new RangeError("encoder: the config names no findings (encoder.findings)");
+    return this.findings.forward(tokens);
+  }
+
+  /** The projector's input: tokens [rows, width] with their findings' probabilities appended. */
+  withFindings(tokens: Tensor): Tensor {
+    return this.findings ? concat([tokens, sigmoid(this.findings.forward(tokens))], 1) : tokens;
   }
 
   /**

@@ -1,5 +1,20 @@
-/** Losses composed from the engine's ops. */
-import { concat, mul, softmaxCrossEntropy, tensor, zeros, type Tensor } from "../tensor/index.js";
+/** Sigmoid functions composed from the engine's ops (it has neither a sigmoid nor a log-sigmoid). */
+import {
+  concat,
+  mul,
+  slice,
+  softmax,
+  softmaxCrossEntropy,
+  tensor,
+  zeros,
+  type Tensor,
+} from "../tensor/index.js";
+
+/** Elementwise sigma(z) = softmax([z, 0])_0, with the softmax's checked backward pass. */
+export function sigmoid(z: Tensor): Tensor {
+  const n = z.size;
+  return slice(softmax(concat([z.view([n, 1]), zeros([n, 1])], 1)), 1, 0, 1).view(z.shape);
+}
 
 /**
  * Mean over the entries of z of -log sigma(s z), for signs s = +1 (a positive) or -1. The engine

@@ -16,8 +16,8 @@
  * (a third of the time) so that single-lead devices are covered. Batch i is a pure function of
  * (seed, i), as the loop's resume requires.
  *
- * The head (one linear map from encoder width to the findings) is saved beside the stage's
- * model for probes; the next stages keep only the encoder. The loss is the plain mean sigmoid
+ * The head (one linear map from encoder width to the findings, `encoder.findings`) is part of
+ * the encoder: its probabilities join the tokens into the projector in the later stages. The loss is the plain mean sigmoid
  * cross-entropy over all (token, finding) pairs, so the head stays calibrated (a logit above 0
  * means more likely than not). A first version added the mean over the positive pairs (positives
  * are rare): it taught the encoder to mark every token of a window holding a PVC, a window-level
@@ -31,9 +31,9 @@ import type { AnyEcgConfig } from "../model/config.js";
 import type { EcgEncoder } from "../model/encoder.js";
 import { tokenTimeSpan, patchTokenCount, poolGroup } from "../model/ecg-tokens.js";
 import { prepareEcg, type PreparedEcg } from "../model/preprocess.js";
-import { Linear, RowPlanBuilder, sparseRows } from "../nn/layers.js";
+import { RowPlanBuilder, sparseRows } from "../nn/layers.js";
 import { meanNegLogSigmoid } from "../nn/losses.js";
-import { Rng as TensorRng, noGrad, scope, type Parameter, type Tensor } from "../tensor/index.js";
+import { noGrad, scope, type Parameter, type Tensor } from "../tensor/index.js";
 import { cutExample, type EcgLoader } from "./examples.js";
 import type { TrainableModel } from "./loop.js";
 
@@ -46,9 +46,6 @@ export const DENSE_FINDINGS: readonly Finding[] = [
     .sort()
     .map((code): Finding => ({ kind: "rhythm", code, name: RHYTHM_NAMES[code]! })),
 ];
-
-/** The head's weights in the stage's model folder: `<model>/dense_head.safetensors` (for probes). */
-export const DENSE_HEAD_FILE = "dense_head";
 
 /** One window of a record to label: where, which leads. */
 export interface DenseWindow {
@@ -147,33 +144,23 @@ function occurrences(rec: AnnotatedRecord): { finding: Finding; positions: numbe
   return out;
 }
 
-/**
- * The head's initial bias: the log-odds of a rare finding (2 % of tokens). Started at 0, every
- * logit is wrong by the same amount at first, and that one shared error drives the whole
- * gradient: it pushes every token's features the same way, and within ten steps the encoder's
- * output no longer depends on its input (measured), a collapse it does not climb out of. Started
- * at the prior, the first gradients are the per-token differences (as for the focal loss's
- * detector heads).
- */
-const PRIOR_LOGIT = Math.log(0.02 / 0.98);
+/** The finding names in the head's order, as the model config lists them (`encoder.findings`). */
+export const DENSE_FINDING_NAMES: readonly string[] = DENSE_FINDINGS.map((f) => f.name);
 
-/** The encoder with a per-token classification head. */
+/** The encoder with its per-token findings head (`encoder.findings`, these findings in this order). */
 export class DenseLabelModel implements TrainableModel<DenseItem[]> {
-  readonly head: Linear;
-
-  constructor(
-    readonly encoder: EcgEncoder,
-    seed = 1,
-  ) {
-    this.head = new Linear("dense.head", encoder.c.width, DENSE_FINDINGS.length, {
-      bias: true,
-      rng: new TensorRng(seed),
-    });
-    this.head.bias!.data.fill(PRIOR_LOGIT);
+  constructor(readonly encoder: EcgEncoder) {
+    const names = encoder.c.findings ?? [];
+    if (names.join("\n") !== DENSE_FINDING_NAMES.join("\n"))
+      throw new RangeError(
+        `labels stage: the model's encoder.findings must list the ${DENSE_FINDINGS.length} findings ` +
+          `${JSON.stringify(DENSE_FINDING_NAMES)} in this order (it lists ${names.length})`,
+      );
   }
 
+  /** The encoder's parameters, its findings head included. */
   parameters(): Parameter[] {
-    return [...this.encoder.parameters(), ...this.head.parameters()];
+    return this.encoder.parameters();
   }
 
   /** Logits [time tokens of all ECGs, findings] (the CLS token of each ECG left out). */
@@ -188,7 +175,7 @@ export class DenseLabelModel implements TrainableModel<DenseItem[]> {
       }
       row += c;
     }
-    return this.head.forward(sparseRows(tokens, plan.build()));
+    return this.encoder.findingLogits(sparseRows(tokens, plan.build()));
   }
 
   loss(items: DenseItem[]): Tensor {

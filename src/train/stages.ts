@@ -41,10 +41,8 @@ import { Tokenizer } from "../model/tokenizer.js";
 import { BatchStream } from "./batches.js";
 import type { StageConfig } from "./config.js";
 import { ContrastiveModel, type PairBatch } from "./contrastive.js";
-import { writeParameters } from "../model/checkpoint.js";
 import {
   DENSE_FINDINGS,
-  DENSE_HEAD_FILE,
   DenseLabelModel,
   DenseWindowSampler,
   denseItem,
@@ -352,15 +350,12 @@ async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageRes
     const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>
       Promise.all(windows.map((w) => denseItem(loader, w, model.config)));
     setTrainable(model, []);
-    const dm = new DenseLabelModel(model.encoder, c.seed);
+    const dm = new DenseLabelModel(model.encoder);
     for (const p of dm.parameters()) p.frozen = false;
     const modelDir = join(c.out, "model");
     const tokens = (b: DenseItem[]): number =>
       b.reduce((s, i) => s + i.targets.length / DENSE_FINDINGS.length, 0);
-    const save = (dir: string): void => {
-      model.save(dir);
-      writeParameters(join(dir, `${DENSE_HEAD_FILE}.safetensors`), dm.head.parameters());
-    };
+    const save = (dir: string): void => model.save(dir);
     const loop = await trainLoop(
       dm,
       { batch: (i) => items(train.batch(i, c.batchSize)), tokens },

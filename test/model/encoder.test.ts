@@ -142,3 +142,44 @@ describe("encoder", () => {
     expect(twice.values.subarray(twice.values.length - n)).toEqual(twice.values.subarray(0, n));
   });
 });
+
+describe("findings head", () => {
+  const names = ["Premature ventricular contraction", "Atrial fibrillation", "Paced beat"];
+  const withHead = parseConfig({ ...config, encoder: { ...config.encoder, findings: names } });
+
+  it("appends each token's finding probabilities (sigmoid of the head's logits) for the projector", () => {
+    const enc = new EcgEncoder(withHead, new Rng(3));
+    expect(enc.outputWidth).toBe(withHead.encoder.width + names.length);
+    const { tokens, logits, joined } = noGrad(() =>
+      scope(() => {
+        const t = enc.encode([prepareEcg(mitdb, withHead.encoder)]).tokens;
+        return {
+          tokens: t.data.slice(),
+          logits: enc.findingLogits(t).data.slice(),
+          joined: enc.withFindings(t).data.slice(),
+        };
+      }),
+    );
+    const W = withHead.encoder.width;
+    const K = names.length;
+    const rows = tokens.length / W;
+    expect(joined.length).toBe(rows * (W + K));
+    for (let r = 0; r < rows; r++) {
+      expect(Array.from(joined.subarray(r * (W + K), r * (W + K) + W))).toEqual(
+        Array.from(tokens.subarray(r * W, (r + 1) * W)),
+      );
+      for (let k = 0; k < K; k++)
+        expect(joined[r * (W + K) + W + k]).toBeCloseTo(1 / (1 + Math.exp(-logits[r * K + k]!)), 5);
+    }
+    // the head starts at the prior of a rare finding: every probability near 2 %
+    expect(Math.max(...joined.filter((_, i) => i % (W + K) >= W))).toBeLessThan(0.1);
+  });
+
+  it("an encoder without findings passes its tokens unchanged; duplicate names are refused", () => {
+    expect(encoder.outputWidth).toBe(config.encoder.width);
+    expect(() => encoder.findingLogits(encoder.posEmbed.weight)).toThrow(/names no findings/);
+    expect(() => parseConfig({ ...config, encoder: { ...config.encoder, findings: ["AF", "AF"] } })).toThrow(
+      /"AF" twice/,
+    );
+  });
+});

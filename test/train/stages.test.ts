@@ -12,16 +12,9 @@ import { runStage } from "../../src/train/stages.js";
 import { readLog } from "../../src/train/loop.js";
 import { readSafetensors } from "../../src/nn/safetensors.js";
 import { AnyEcg } from "../../src/model/anyecg.js";
-import {
-  DENSE_FINDINGS,
-  DENSE_HEAD_FILE,
-  DenseLabelModel,
-  DenseWindowSampler,
-  denseItem,
-} from "../../src/train/dense.js";
+import { DENSE_FINDINGS, DenseLabelModel, DenseWindowSampler, denseItem } from "../../src/train/dense.js";
 import { EcgLoader } from "../../src/train/examples.js";
 import { loadMitdb } from "../../src/data/sources/mitdb.js";
-import { loadParameters, openWeights } from "../../src/model/checkpoint.js";
 import { noGrad, scope } from "../../src/tensor/index.js";
 import { EncoderProbePredictor } from "../../src/eval/baselines/encoder-probe.js";
 import type { EvalExample } from "../../src/eval/examples.js";
@@ -100,30 +93,24 @@ describeData("training stages on real examples", () => {
     // windows: the stage's own batches are drawn afresh and too noisy to compare over 12 steps)
     const records = (await loadMitdb(dataDir)).filter((rec) => rec.split === "train");
     const loader = new EcgLoader(dataDir);
-    const windowLoss = async (dir: string, head: boolean): Promise<number> => {
+    const windowLoss = async (dir: string): Promise<number> => {
       const m = await AnyEcg.load(dir, { merge: false });
-      const dm = new DenseLabelModel(m.encoder, c.seed);
-      if (head) {
-        const w = openWeights(dir, DENSE_HEAD_FILE);
-        loadParameters(w, dm.head.parameters());
-        w.close();
-      }
+      const dm = new DenseLabelModel(m.encoder);
       const windows = new DenseWindowSampler(records, 10, c.seed).batch(3, 16);
       const items = await Promise.all(windows.map((w) => denseItem(loader, w, m.config)));
       const loss = noGrad(() => scope(() => dm.loss(items).item()));
       m.dispose();
       return loss;
     };
-    const trained = await windowLoss(join(c.out, "model"), true);
-    expect(trained).toBeLessThan(await windowLoss(join(runs, "tiny-stage0-text", "model"), false));
+    const trained = await windowLoss(join(c.out, "model"));
+    expect(trained).toBeLessThan(await windowLoss(join(runs, "tiny-stage0-text", "model")));
     const same = unchangedFromText(c.out);
     expect(same("model.embed_tokens.weight")).toBe(true);
     expect(same("encoder.patch_embed.weight")).toBe(false);
-    const head = readSafetensors(join(c.out, "model", "dense_head.safetensors")).tensors;
-    const width = readSafetensors(join(c.out, "model", "model.safetensors")).tensors.get(
-      "encoder.norm.weight",
-    )!.shape[0];
-    expect(head.get("dense.head.weight")!.shape).toEqual([DENSE_FINDINGS.length, width]);
+    const weights = readSafetensors(join(c.out, "model", "model.safetensors")).tensors;
+    const width = weights.get("encoder.norm.weight")!.shape[0];
+    expect(weights.get("encoder.findings.weight")!.shape).toEqual([DENSE_FINDINGS.length, width]);
+    expect(same("encoder.findings.weight")).toBe(false);
     // the encoder probe reads the stage's model back and answers in the localization format
     const fallback = { name: "none", needsEcgs: false, predict: async () => ({ answer: "fallback" }) };
     const probe = await EncoderProbePredictor.load(join(c.out, "model"), fallback);

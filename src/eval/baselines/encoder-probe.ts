@@ -1,6 +1,6 @@
 /**
  * The encoder probe: answers localization questions from the ECG encoder alone, through the
- * per-token head trained in stage 0d (src/train/dense.ts), with no language model. It measures
+ * encoder's findings head trained in stage 0d (src/train/dense.ts), with no language model. It measures
  * what the encoder's time tokens know about where each finding is — the ceiling the language
  * model reads from — and makes the patch-length ablation cheap (an encoder trained with 2-s and
  * with 0.5-s patches, compared on the same localization examples).
@@ -9,12 +9,10 @@
  */
 import { formatLocalizationAnswer } from "../../data/intervals.js";
 import { AnyEcg } from "../../model/anyecg.js";
-import { loadParameters, openWeights } from "../../model/checkpoint.js";
 import type { AnnotatedRecord } from "../../data/sources/mitdb.js";
 import { noGrad, scope } from "../../tensor/index.js";
 import {
   DENSE_FINDINGS,
-  DENSE_HEAD_FILE,
   DenseLabelModel,
   DenseWindowSampler,
   denseIntervals,
@@ -37,17 +35,10 @@ export class EncoderProbePredictor implements Predictor {
     readonly name: string,
   ) {}
 
-  /** Loads a labels stage's model folder (its `dense_head.safetensors` included). */
+  /** Loads a model folder whose encoder has the findings head (a labels stage's, or later). */
   static async load(dir: string, fallback: Predictor): Promise<EncoderProbePredictor> {
     const model = await AnyEcg.load(dir, { merge: false });
-    const probe = new DenseLabelModel(model.encoder);
-    const w = openWeights(dir, DENSE_HEAD_FILE);
-    try {
-      loadParameters(w, probe.head.parameters());
-    } finally {
-      w.close();
-    }
-    return new EncoderProbePredictor(model, probe, fallback, `probe:${dir}`);
+    return new EncoderProbePredictor(model, new DenseLabelModel(model.encoder), fallback, `probe:${dir}`);
   }
 
   /**
