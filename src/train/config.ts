@@ -67,6 +67,13 @@ export interface StageConfig {
   maxTokens?: number;
   /** Labels stage: length of the windows drawn, in seconds (default 10). */
   windowSeconds?: number;
+  /**
+   * Labels stage: share of the windows drawn from CinC 2017's AF-labelled recordings (default 0;
+   * thousands of patients for the AF rhythm, against MIT-BIH's and CPSC 2021's 28).
+   */
+  cinc2017Share?: number;
+  /** Labels stage: noise and baseline wander on the training windows (default false). */
+  augment?: boolean;
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
@@ -168,5 +175,8 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.maxTokens !== undefined) posInt("maxTokens");
   if (c.windowSeconds !== undefined && !(c.windowSeconds > 0 && c.windowSeconds <= 600))
     fail("windowSeconds must be in (0, 600]");
+  if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))
+    fail("cinc2017Share must be in [0, 1)");
+  if (c.augment !== undefined && typeof c.augment !== "boolean") fail("augment must be true or false");
   return c;
 }

@@ -13,7 +13,11 @@
  * Windows are drawn afresh for every batch from the training records of the annotated databases
  * (MIT-BIH, CPSC 2021): half of them around a random occurrence of a random finding of the
  * record (rare findings are seen), half at random places; all of the record's leads, or one lead
- * (a third of the time) so that single-lead devices are covered. Batch i is a pure function of
+ * (a third of the time) so that single-lead devices are covered. Optionally a share of the
+ * windows comes from CinC 2017's recordings, labelled only as a whole (AF or not): for them the
+ * loss counts the AF and flutter targets alone (`AnnotatedRecord.complete`), and they bring
+ * thousands of patients to the AF rhythm, which the annotated databases show in 10. Training
+ * windows may get noise and baseline wander (augment.ts). Batch i is a pure function of
  * (seed, i), as the loop's resume requires.
  *
  * The head (one linear map from encoder width to the findings, `encoder.findings`) is part of
@@ -26,7 +30,7 @@
 import { mergeIntervals, roundTenth, type Interval, type SampleWindow } from "../data/intervals.js";
 import { Rng } from "../data/rng.js";
 import { BEAT_NAMES, RHYTHM_NAMES, type AnnotatedRecord } from "../data/sources/mitdb.js";
-import { findingIntervals, windowAround, type Finding } from "../data/tasks/location.js";
+import { findingIntervals, recordFindings, windowAround, type Finding } from "../data/tasks/location.js";
 import type { AnyEcgConfig } from "../model/config.js";
 import type { EcgEncoder } from "../model/encoder.js";
 import { tokenTimeSpan, patchTokenCount, poolGroup } from "../model/ecg-tokens.js";
@@ -34,6 +38,7 @@ import { prepareEcg, type PreparedEcg } from "../model/preprocess.js";
 import { RowPlanBuilder, sparseRows } from "../nn/layers.js";
 import { meanNegLogSigmoid } from "../nn/losses.js";
 import { noGrad, scope, type Parameter, type Tensor } from "../tensor/index.js";
+import { augmentEcg, drawAugmentation, type Augmentation } from "./augment.js";
 import { cutExample, type EcgLoader } from "./examples.js";
 import type { TrainableModel } from "./loop.js";
 
@@ -47,18 +52,22 @@ export const DENSE_FINDINGS: readonly Finding[] = [
     .map((code): Finding => ({ kind: "rhythm", code, name: RHYTHM_NAMES[code]! })),
 ];
 
-/** One window of a record to label: where, which leads. */
+/** One window of a record to label: where, which leads, what noise. */
 export interface DenseWindow {
   record: AnnotatedRecord;
   window: SampleWindow;
   /** Lead names of the record to show. */
   leads: string[];
+  /** Noise and wander to add (training windows), or none. */
+  augment?: Augmentation | null;
 }
 
 /** A prepared window with its targets: [time tokens x findings], 1 = present. */
 export interface DenseItem {
   ecg: PreparedEcg;
   targets: Uint8Array;
+  /** Per finding, 1 where the record's annotation of it is complete (the loss skips the rest); null: all. */
+  known: Uint8Array | null;
 }
 
 /** Share of a token's span a finding's intervals must cover for the token to be positive. */
@@ -86,26 +95,57 @@ export function denseTargets(w: DenseWindow, samples: number, config: AnyEcgConf
   return out;
 }
 
-/** Reads, cuts and prepares a window (records cached by the loader) with its targets. */
+/** Reads, cuts, augments and prepares a window (records cached by the loader) with its targets. */
 export async function denseItem(loader: EcgLoader, w: DenseWindow, config: AnyEcgConfig): Promise<DenseItem> {
-  const record = await loader.record(w.record.info.path);
-  const ecg = prepareEcg(cutExample(record, w.leads, w.window.start, w.window.end), config.encoder);
-  return { ecg, targets: denseTargets(w, ecg.samples, config) };
+  const cut = cutExample(await loader.record(w.record.info.path), w.leads, w.window.start, w.window.end);
+  const ecg = prepareEcg(w.augment ? augmentEcg(cut, w.augment) : cut, config.encoder);
+  const complete = w.record.complete;
+  const known = complete ? Uint8Array.from(DENSE_FINDINGS, (f) => (complete.includes(f.code) ? 1 : 0)) : null;
+  return { ecg, targets: denseTargets(w, ecg.samples, config), known };
+}
+
+/** Records to draw windows from, and the share of each batch's windows they get. */
+export interface DenseSource {
+  records: readonly AnnotatedRecord[];
+  share: number;
+}
+
+interface Pool {
+  records: readonly AnnotatedRecord[];
+  findings: { finding: Finding; positions: number[] }[][];
+  seconds: number[];
+  total: number;
 }
 
 /** Draws the windows of batch i (see the module comment). */
 export class DenseWindowSampler {
-  private readonly findings: { finding: Finding; positions: number[] }[][];
-  private readonly totalLength: number;
+  private readonly pools: Pool[];
+  private readonly shares: number[];
 
+  /**
+   * `sources`: records and their shares of the windows (a plain list: one source); `augment`:
+   * noise and wander on the windows (training).
+   */
   constructor(
-    readonly records: readonly AnnotatedRecord[],
+    sources: readonly DenseSource[] | readonly AnnotatedRecord[],
     readonly seconds: number,
     readonly seed: number,
+    readonly augment = false,
   ) {
-    if (records.length === 0) throw new RangeError("dense labels: no annotated records to draw windows from");
-    this.findings = records.map(occurrences);
-    this.totalLength = records.reduce((s, r) => s + r.info.length / r.info.fs, 0);
+    const list = isSourceList(sources) ? sources : [{ records: sources, share: 1 }];
+    const used = list.filter((s) => s.records.length > 0 && s.share > 0);
+    if (used.length === 0) throw new RangeError("dense labels: no annotated records to draw windows from");
+    this.pools = used.map(({ records }) => {
+      const seconds = records.map((r) => r.info.length / r.info.fs);
+      return {
+        records,
+        findings: records.map(recordFindings),
+        seconds,
+        total: seconds.reduce((a, b) => a + b),
+      };
+    });
+    const sum = used.reduce((a, s) => a + s.share, 0);
+    this.shares = used.map((s) => s.share / sum);
   }
 
   /** The `size` windows of batch `i`. */
@@ -115,33 +155,33 @@ export class DenseWindowSampler {
   }
 
   private draw(rng: Rng): DenseWindow {
+    const pool = this.pools[pickIndex(rng.next(), this.shares)]!;
     // records in proportion to their duration
-    let t = rng.next() * this.totalLength;
-    let r = 0;
-    while (r < this.records.length - 1 && (t -= this.records[r]!.info.length / this.records[r]!.info.fs) > 0)
-      r++;
-    const record = this.records[r]!;
+    const r = pickIndex(
+      rng.next(),
+      pool.seconds.map((s) => s / pool.total),
+    );
+    const record = pool.records[r]!;
     const { fs, length } = record.info;
     const len = Math.round(this.seconds * fs);
-    const found = this.findings[r]!;
+    const found = pool.findings[r]!;
     const pos =
       found.length > 0 && rng.next() < 0.5 ? rng.pick(rng.pick(found).positions) : rng.int(0, length - 1);
     const leads = rng.next() < 1 / 3 ? [rng.pick(record.info.leads)] : record.info.leads;
-    return { record, window: windowAround(rng, pos, len, length), leads };
+    const window = windowAround(rng, pos, len, length);
+    return { record, window, leads, augment: this.augment ? drawAugmentation(rng) : null };
   }
 }
 
-/** Occurrence positions (samples) of each finding of a record that it contains. */
-function occurrences(rec: AnnotatedRecord): { finding: Finding; positions: number[] }[] {
-  const out: { finding: Finding; positions: number[] }[] = [];
-  for (const finding of DENSE_FINDINGS) {
-    const positions =
-      finding.kind === "beat"
-        ? rec.annotations.filter((a) => a.code === finding.code).map((a) => a.sample)
-        : rec.episodes.filter((e) => e.rhythm === finding.code).map((e) => Math.floor((e.start + e.end) / 2));
-    if (positions.length) out.push({ finding, positions });
-  }
-  return out;
+function isSourceList(s: readonly DenseSource[] | readonly AnnotatedRecord[]): s is readonly DenseSource[] {
+  return s.length > 0 && "share" in s[0]!;
+}
+
+/** The index whose cumulative weight first exceeds u (weights summing to 1). */
+function pickIndex(u: number, weights: readonly number[]): number {
+  let i = 0;
+  while (i < weights.length - 1 && (u -= weights[i]!) > 0) i++;
+  return i;
 }
 
 /** The finding names in the head's order, as the model config lists them (`encoder.findings`). */
@@ -181,23 +221,40 @@ export class DenseLabelModel implements TrainableModel<DenseItem[]> {
   loss(items: DenseItem[]): Tensor {
     const z = this.logits(items.map((i) => i.ecg));
     const n = z.size;
+    const K = DENSE_FINDINGS.length;
     const targets = new Uint8Array(n);
+    const known = new Uint8Array(n).fill(1);
     let o = 0;
     for (const it of items) {
       targets.set(it.targets, o);
+      if (it.known) for (let i = 0; i < it.targets.length; i++) known[o + i] = it.known[i % K]!;
       o += it.targets.length;
     }
     if (o !== n) throw new RangeError(`dense labels: ${o} targets for ${n} logits`);
-    return sigmoidCrossEntropy(z, targets);
+    return sigmoidCrossEntropy(z, targets, known);
   }
 }
 
-/** Mean of -log sigma(y z) over all entries, y = +1 for a target 1 and -1 for 0. */
-export function sigmoidCrossEntropy(z: Tensor, targets: Uint8Array): Tensor {
-  return meanNegLogSigmoid(
-    z,
-    Float32Array.from(targets, (t) => (t ? 1 : -1)),
-  );
+/**
+ * Mean of -log sigma(y z) over the entries whose `known` is 1 (default all), y = +1 for a
+ * target 1 and -1 for 0.
+ */
+export function sigmoidCrossEntropy(z: Tensor, targets: Uint8Array, known?: Uint8Array): Tensor {
+  if (!known || known.every((k) => k === 1))
+    return meanNegLogSigmoid(
+      z,
+      Float32Array.from(targets, (t) => (t ? 1 : -1)),
+    );
+  const plan = new RowPlanBuilder();
+  const signs: number[] = [];
+  known.forEach((k, i) => {
+    if (!k) return;
+    plan.add(i);
+    plan.endRow();
+    signs.push(targets[i] ? 1 : -1);
+  });
+  if (signs.length === 0) throw new RangeError("dense labels: no known target in the batch");
+  return meanNegLogSigmoid(sparseRows(z.view([z.size, 1]), plan.build()), Float32Array.from(signs));
 }
 
 /**

@@ -28,6 +28,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Example } from "../data/example.js";
+import { loadCinc2017Rhythms } from "../data/sources/cinc2017.js";
 import { loadCpsc2021 } from "../data/sources/cpsc2021.js";
 import { loadMitdb, type AnnotatedRecord } from "../data/sources/mitdb.js";
 import { InputError } from "../errors.js";
@@ -337,14 +338,20 @@ async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageRes
   const model = await startingModel(c);
   try {
     const records = await annotatedRecords(c.data);
+    const share = c.cinc2017Share ?? 0;
+    const af = share > 0 ? await loadCinc2017Rhythms(c.data) : [];
     const seconds = c.windowSeconds ?? 10;
-    const side = (split: "train" | "valid", seed: number): DenseWindowSampler => {
+    const side = (split: "train" | "valid", seed: number, augment: boolean): DenseWindowSampler => {
       const some = records.filter((r) => r.split === split);
       if (some.length === 0) throw new InputError(c.data, `no annotated ${split} records (mitdb, cpsc2021)`);
-      return new DenseWindowSampler(some, seconds, seed);
+      const sources = [
+        { records: some, share: 1 - share },
+        { records: af.filter((r) => r.split === split), share },
+      ];
+      return new DenseWindowSampler(sources, seconds, seed, augment);
     };
-    const train = side("train", c.seed);
-    const valid = side("valid", c.seed + 1);
+    const train = side("train", c.seed, c.augment ?? false);
+    const valid = side("valid", c.seed + 1, false);
     const validBatches = Math.ceil(c.evalExamples / c.batchSize);
     const loader = new EcgLoader(c.data);
     const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>

@@ -8,6 +8,8 @@ import { InputError, readInputText } from "../../errors.js";
 import { parseCsvRows } from "../csv.js";
 import type { Split } from "../example.js";
 import { cinc2017Split } from "../splits.js";
+import { readRecordInfo } from "../records.js";
+import type { AnnotatedRecord } from "./mitdb.js";
 
 export const CINC2017_LABELS: Readonly<Record<string, string>> = {
   N: "Normal sinus rhythm",
@@ -48,4 +50,28 @@ export async function loadCinc2017(dataDir: string): Promise<Cinc2017Record[]> {
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The AF-labelled records as annotated records for the labels stage: an AF recording is one
+ * atrial fibrillation episode from start to end, the others have none. What a label says: A is
+ * AF and not flutter; N is neither; O ("other rhythm", flutter among them) is not AF. Noisy
+ * recordings (~) are left out. Only those rhythm codes are `complete`; beats are unknown.
+ */
+export async function loadCinc2017Rhythms(dataDir: string): Promise<AnnotatedRecord[]> {
+  const known: Record<string, readonly string[]> = {
+    A: ["(AFIB", "(AFL"],
+    N: ["(AFIB", "(AFL"],
+    O: ["(AFIB"],
+  };
+  const out: AnnotatedRecord[] = [];
+  for (const r of await loadCinc2017(dataDir)) {
+    const complete = known[r.label];
+    if (!complete) continue;
+    // the header names its one channel "ECG"; the device's lead is read as lead I (as the dataset does)
+    const info = { ...(await readRecordInfo(dataDir, r.path)), leads: r.leads };
+    const episodes = r.label === "A" ? [{ rhythm: "(AFIB", start: 0, end: info.length }] : [];
+    out.push({ info, annotations: [], episodes, split: r.split, patient: r.patient, complete });
+  }
+  return out;
 }

@@ -17,6 +17,11 @@ export interface AnnotatedRecord {
   split: Split;
   /** Patient (or record, for single-patient databases) id used for splitting. */
   patient: string;
+  /**
+   * Codes of the findings whose annotation is complete in this record (default: all of them).
+   * A record labelled as a whole (CinC 2017: AF or not) says nothing about its beats.
+   */
+  complete?: readonly string[];
 }
 
 /** Beat-level findings asked about, with the paper's names where it has them. */
