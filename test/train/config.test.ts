@@ -49,6 +49,12 @@ describe("stage configs", () => {
     expect(() => parseStageConfig({ ...ok, trainable: ["lm", "head"] }, "a.json")).toThrow(/trainable/);
     expect(() => parseStageConfig({ ...ok, steps: 0 }, "a.json")).toThrow(/steps must be a positive integer/);
     expect(() => parseStageConfig({ ...ok, init: undefined }, "a.json")).toThrow(/init/);
+    expect(() => parseStageConfig({ ...ok, cinc2017Share: 1 }, "a.json")).toThrow(
+      /cinc2017Share must be in \[0, 1\)/,
+    );
+    expect(() => parseStageConfig({ ...ok, augment: "yes" }, "a.json")).toThrow(
+      /augment must be true or false/,
+    );
     expect(() => loadStageConfig("configs/none.json")).toThrow(/configs\/none.json/);
   });
 });

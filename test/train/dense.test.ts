@@ -7,12 +7,15 @@ import { loadMitdb, type AnnotatedRecord } from "../../src/data/sources/mitdb.js
 import { rhythmEpisodes } from "../../src/data/intervals.js";
 import { findingIntervals } from "../../src/data/tasks/location.js";
 import { shippingConfig } from "../../src/model/config.js";
+import { loadCinc2017Rhythms } from "../../src/data/sources/cinc2017.js";
 import {
   DENSE_FINDINGS,
   DenseWindowSampler,
+  denseItem,
   denseTargets,
   sigmoidCrossEntropy,
 } from "../../src/train/dense.js";
+import { EcgLoader } from "../../src/train/examples.js";
 import { tensor } from "../../src/tensor/index.js";
 import type { EcgAnnotation } from "../../src/ecg/record.js";
 
@@ -125,5 +128,76 @@ describe("sigmoid cross-entropy of the labels stage", () => {
     const want = z.reduce((s, zi, i) => s + nll(zi, y[i]!), 0) / z.length;
     const got = sigmoidCrossEntropy(tensor(Float32Array.from(z), [2, 3]), Uint8Array.from(y));
     expect(got.data[0]).toBeCloseTo(want, 5);
+  });
+
+  it("with a known mask, is the mean over the known entries only", () => {
+    const z = [2, -1, 0.5, -3, 1.5, 0];
+    const y = [1, 0, 0, 1, 1, 0];
+    const known = [1, 0, 1, 0, 0, 1];
+    const nll = (zi: number, yi: number): number => Math.log1p(Math.exp(yi ? -zi : zi));
+    const want = (nll(2, 1) + nll(0.5, 0) + nll(0, 0)) / 3;
+    const got = sigmoidCrossEntropy(
+      tensor(Float32Array.from(z), [2, 3]),
+      Uint8Array.from(y),
+      Uint8Array.from(known),
+    );
+    expect(got.data[0]).toBeCloseTo(want, 5);
+    expect(() =>
+      sigmoidCrossEntropy(tensor(new Float32Array(2), [2]), new Uint8Array(2), new Uint8Array(2)),
+    ).toThrow(/no known target/);
+  });
+});
+
+describeData("CinC 2017 recordings in the labels stage", () => {
+  let af: AnnotatedRecord[];
+  let mitdb: AnnotatedRecord[];
+  beforeAll(async () => {
+    af = await loadCinc2017Rhythms(dataDir);
+    mitdb = (await loadMitdb(dataDir)).filter((r) => r.split === "train");
+  });
+
+  it("an AF recording is one AF episode end to end; only the labels' rhythm codes are complete", () => {
+    const a = af.find((r) => r.episodes.length > 0)!;
+    expect(a.episodes).toEqual([{ rhythm: "(AFIB", start: 0, end: a.info.length }]);
+    expect(a.complete).toEqual(["(AFIB", "(AFL"]);
+    expect(a.info.leads).toEqual(["I"]);
+    // "other rhythm" may be flutter: only "not AF" is known
+    const kinds = new Set(af.map((r) => (r.complete ?? []).join(",")));
+    expect(kinds).toEqual(new Set(["(AFIB,(AFL", "(AFIB"]));
+    expect(af.filter((r) => r.episodes.length > 0).length / af.length).toBeGreaterThan(0.05);
+  });
+
+  it("a window of an AF recording: every token AF, and the loss counts AF and flutter only", async () => {
+    const a = af.find((r) => r.episodes.length > 0 && r.info.length >= 10 * r.info.fs)!;
+    const w = { record: a, window: { start: 0, end: 10 * a.info.fs }, leads: ["I"] };
+    const item = await denseItem(new EcgLoader(dataDir), w, config);
+    expect(item.targets.length).toBe(20 * K);
+    for (let i = 0; i < 20; i++) expect(item.targets[i * K + k("(AFIB")]).toBe(1);
+    expect(item.targets.reduce((s, x) => s + x, 0)).toBe(20);
+    expect(
+      Array.from(item.known!)
+        .map((x, j) => (x ? DENSE_FINDINGS[j]!.code : ""))
+        .filter(Boolean),
+    ).toEqual(["(AFIB", "(AFL"]);
+  });
+
+  it("the sampler gives each source its share of the windows and augments when asked", () => {
+    const s = new DenseWindowSampler(
+      [
+        { records: mitdb, share: 0.75 },
+        { records: af.filter((r) => r.split === "train"), share: 0.25 },
+      ],
+      10,
+      3,
+      true,
+    );
+    const ws = [0, 1, 2, 3, 4].flatMap((i) => s.batch(i, 100));
+    const fromAf = ws.filter((w) => w.record.complete !== undefined).length / ws.length;
+    expect(fromAf).toBeGreaterThan(0.18);
+    expect(fromAf).toBeLessThan(0.32);
+    const augmented = ws.filter((w) => w.augment).length / ws.length;
+    expect(augmented).toBeGreaterThan(0.65);
+    expect(augmented).toBeLessThan(0.85);
+    expect(new DenseWindowSampler(mitdb, 10, 3).batch(0, 50).every((w) => !w.augment)).toBe(true);
   });
 });
