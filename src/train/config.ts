@@ -74,6 +74,11 @@ export interface StageConfig {
   cinc2017Share?: number;
   /** Labels stage: noise and baseline wander on the training windows (default false). */
   augment?: boolean;
+  /**
+   * Multimodal stage that trains the encoder: add the labels stage's loss on `batchSize`
+   * labelled windows per micro-batch, times `weight` (the window settings above apply).
+   */
+  labels?: { weight: number; batchSize: number };
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
@@ -178,5 +183,10 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))
     fail("cinc2017Share must be in [0, 1)");
   if (c.augment !== undefined && typeof c.augment !== "boolean") fail("augment must be true or false");
+  if (c.labels !== undefined) {
+    if (c.kind !== "multimodal") fail("labels (a labels term) is for multimodal stages");
+    if (!(c.labels.weight > 0) || !(Number.isInteger(c.labels.batchSize) && c.labels.batchSize > 0))
+      fail("labels needs weight > 0 and batchSize (a positive integer)");
+  }
   return c;
 }

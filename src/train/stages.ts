@@ -60,6 +60,7 @@ import {
   type ValidSource,
 } from "./loop.js";
 import { setTrainable } from "./parts.js";
+import { add, scale, type Tensor } from "../tensor/index.js";
 import { recoverDir, replaceDir } from "./state.js";
 
 export interface RunStageOptions {
@@ -198,6 +199,33 @@ interface Batch<T> {
   tokens: number;
 }
 
+/** A multimodal stage's batch: conversations, and labelled windows for the labels term (or none). */
+interface ChatBatch {
+  chat: TrainExample[];
+  labels: DenseItem[];
+}
+
+/**
+ * The labels stage's loss as a term of a multimodal stage that trains the encoder (config
+ * `labels`): the report and answer losses alone pull every token the same way and collapse the
+ * encoder (measured, see dense.ts); the per-token targets keep its time tokens apart while the
+ * chat loss teaches it what reports need. Its windows follow the stage's labels settings.
+ */
+async function labelsTerm(
+  c: StageConfig,
+  model: AnyEcg,
+  loader: EcgLoader,
+  o: { weight: number; batchSize: number },
+): Promise<{ windows: LabelWindows; loss: (items: DenseItem[]) => Tensor }> {
+  if (!c.trainable.includes("encoder"))
+    throw new RangeError(`${c.name}: a labels term needs the encoder in trainable (it trains nothing else)`);
+  const dense = new DenseLabelModel(model.encoder);
+  return {
+    windows: await labelWindows(c, model, loader, o.batchSize),
+    loss: (items) => scale(dense.loss(items), o.weight),
+  };
+}
+
 /** Fixed validation batches: the items sorted by length, cut into batches. */
 function validBatches(items: Item[], size: number, min: number): Item[][] {
   const sorted = [...items].sort((a, b) => a.len - b.len);
@@ -208,8 +236,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -248,12 +276,20 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
       );
     } else {
       setTrainable(model, c.trainable);
-      const convs = async (items: Item[]): Promise<Batch<TrainExample[]>> => ({
-        data: await Promise.all(items.map((i) => conversation(i.ex, model, ecgLoader))),
-        tokens: items.reduce((s, i) => s + i.len, 0),
+      const labels = c.labels ? await labelsTerm(c, model, loader, c.labels) : null;
+      const convs = async (items: Item[], i: number, valid: boolean): Promise<Batch<ChatBatch>> => ({
+        data: {
+          chat: await Promise.all(items.map((it) => conversation(it.ex, model, ecgLoader))),
+          labels: labels ? await (valid ? labels.windows.valid(i) : labels.windows.train(i)) : [],
+        },
+        tokens: items.reduce((s, it) => s + it.len, 0),
       });
+      const m: TrainableModel<ChatBatch> = {
+        parameters: () => model.parameters(),
+        loss: (b) => (labels ? add(model.loss(b.chat), labels.loss(b.labels)) : model.loss(b.chat)),
+      };
       loop = await runLoop(
-        model,
+        m,
         stream,
         train.items,
         validBatches(valid.items, c.batchSize, 1),
@@ -334,28 +370,43 @@ async function annotatedRecords(dataDir: string): Promise<AnnotatedRecord[]> {
   return out;
 }
 
+/** Batches of labelled windows for the labels stage and the labels term of later stages. */
+interface LabelWindows {
+  train(i: number): Promise<DenseItem[]>;
+  valid(i: number): Promise<DenseItem[]>;
+}
+
+/** The stage's window samplers (records, CinC 2017 share, augmentation) as batches of `size`. */
+async function labelWindows(
+  c: StageConfig,
+  model: AnyEcg,
+  loader: EcgLoader,
+  size: number,
+): Promise<LabelWindows> {
+  const records = await annotatedRecords(c.data);
+  const share = c.cinc2017Share ?? 0;
+  const af = share > 0 ? await loadCinc2017Rhythms(c.data) : [];
+  const side = (split: "train" | "valid", seed: number, augment: boolean): DenseWindowSampler => {
+    const some = records.filter((r) => r.split === split);
+    if (some.length === 0) throw new InputError(c.data, `no annotated ${split} records (mitdb, cpsc2021)`);
+    const sources = [
+      { records: some, share: 1 - share },
+      { records: af.filter((r) => r.split === split), share },
+    ];
+    return new DenseWindowSampler(sources, c.windowSeconds ?? 10, seed, augment);
+  };
+  const train = side("train", c.seed, c.augment ?? false);
+  const valid = side("valid", c.seed + 1, false);
+  const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>
+    Promise.all(windows.map((w) => denseItem(loader, w, model.config)));
+  return { train: (i) => items(train.batch(i, size)), valid: (i) => items(valid.batch(i, size)) };
+}
+
 async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageResult> {
   const model = await startingModel(c);
   try {
-    const records = await annotatedRecords(c.data);
-    const share = c.cinc2017Share ?? 0;
-    const af = share > 0 ? await loadCinc2017Rhythms(c.data) : [];
-    const seconds = c.windowSeconds ?? 10;
-    const side = (split: "train" | "valid", seed: number, augment: boolean): DenseWindowSampler => {
-      const some = records.filter((r) => r.split === split);
-      if (some.length === 0) throw new InputError(c.data, `no annotated ${split} records (mitdb, cpsc2021)`);
-      const sources = [
-        { records: some, share: 1 - share },
-        { records: af.filter((r) => r.split === split), share },
-      ];
-      return new DenseWindowSampler(sources, seconds, seed, augment);
-    };
-    const train = side("train", c.seed, c.augment ?? false);
-    const valid = side("valid", c.seed + 1, false);
+    const windows = await labelWindows(c, model, new EcgLoader(c.data), c.batchSize);
     const validBatches = Math.ceil(c.evalExamples / c.batchSize);
-    const loader = new EcgLoader(c.data);
-    const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>
-      Promise.all(windows.map((w) => denseItem(loader, w, model.config)));
     setTrainable(model, []);
     const dm = new DenseLabelModel(model.encoder);
     for (const p of dm.parameters()) p.frozen = false;
@@ -365,11 +416,8 @@ async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageRes
     const save = (dir: string): void => model.save(dir);
     const loop = await trainLoop(
       dm,
-      { batch: (i) => items(train.batch(i, c.batchSize)), tokens },
-      {
-        ...loopOptions(c, o, modelDir, save),
-        valid: { count: validBatches, batch: (i) => items(valid.batch(i, c.batchSize)) },
-      },
+      { batch: windows.train, tokens },
+      { ...loopOptions(c, o, modelDir, save), valid: { count: validBatches, batch: windows.valid } },
     );
     await finishStage(c, loop, modelDir, save);
     return {
@@ -389,7 +437,7 @@ async function runLoop<T>(
   stream: BatchStream,
   items: Item[],
   valid: Item[][],
-  make: (items: Item[]) => Promise<Batch<T>>,
+  make: (items: Item[], i: number, valid: boolean) => Promise<Batch<T>>,
   opts: Omit<LoopOptions<Batch<T>>, "valid">,
 ): Promise<LoopResult> {
   const wrapped: TrainableModel<Batch<T>> = {
@@ -397,11 +445,16 @@ async function runLoop<T>(
     loss: (b) => model.loss(b.data),
   };
   const source: BatchSource<Batch<T>> = {
-    batch: (i) => make(stream.batch(i).map((k) => items[k]!)),
+    batch: (i) =>
+      make(
+        stream.batch(i).map((k) => items[k]!),
+        i,
+        false,
+      ),
     tokens: (b) => b.tokens,
   };
   const validSource: ValidSource<Batch<T>> | undefined = valid.length
-    ? { count: valid.length, batch: (i) => make(valid[i]!) }
+    ? { count: valid.length, batch: (i) => make(valid[i]!, i, true) }
     : undefined;
   return trainLoop(wrapped, source, { ...opts, valid: validSource });
 }

@@ -15,6 +15,7 @@ import { AnyEcg } from "../../src/model/anyecg.js";
 import { DENSE_FINDINGS, DenseLabelModel, DenseWindowSampler, denseItem } from "../../src/train/dense.js";
 import { EcgLoader } from "../../src/train/examples.js";
 import { loadMitdb } from "../../src/data/sources/mitdb.js";
+import { loadCpsc2021 } from "../../src/data/sources/cpsc2021.js";
 import { noGrad, scope } from "../../src/tensor/index.js";
 import { EncoderProbePredictor } from "../../src/eval/baselines/encoder-probe.js";
 import type { EvalExample } from "../../src/eval/examples.js";
@@ -147,6 +148,34 @@ describeData("training stages on real examples", () => {
     const r = await runStage(c, quiet);
     expect(r.loop!.step).toBe(10);
     expect(meanLoss(c.out, 7, 10)).toBeLessThan(meanLoss(c.out, 0, 3));
+  });
+
+  it("a labels term adds the labels loss of its windows to the chat loss and trains the findings head", async () => {
+    const c = { ...mm("mm-labels"), steps: 3, labels: { weight: 0.5, batchSize: 4 } };
+    await runStage(c, quiet);
+    // step 1 is computed at the initial weights: the chat loss of mm-full's step 1 plus half the
+    // labels loss of the first training windows (MIT-BIH then CPSC 2021 training records)
+    const first = (out: string): number => readLog(join(out, "log.jsonl")).find((e) => e.step === 1)!.loss!;
+    const records = [...(await loadMitdb(dataDir)), ...(await loadCpsc2021(dataDir))].filter(
+      (r) => r.split === "train",
+    );
+    const init = await AnyEcg.load(c.init!, { merge: false });
+    const loader = new EcgLoader(dataDir);
+    const windows = new DenseWindowSampler(records, 10, c.seed).batch(0, 4);
+    const items = await Promise.all(windows.map((w) => denseItem(loader, w, init.config)));
+    const labels = noGrad(() => scope(() => new DenseLabelModel(init.encoder).loss(items).item()));
+    init.dispose();
+    expect(first(c.out)).toBeCloseTo(first(join(runs, "mm-full")) + 0.5 * labels, 4);
+    const before = readSafetensors(join(c.init!, "model.safetensors")).tensors.get(
+      "encoder.findings.weight",
+    )!;
+    const after = readSafetensors(join(c.out, "model", "model.safetensors")).tensors.get(
+      "encoder.findings.weight",
+    )!;
+    expect(Buffer.compare(Buffer.from(before.raw), Buffer.from(after.raw))).not.toBe(0);
+    await expect(
+      runStage({ ...c, out: join(runs, "mm-labels-frozen"), trainable: ["projector"] }, quiet),
+    ).rejects.toThrow(/labels term needs the encoder/);
   });
 
   it("a multimodal run stopped mid-stage and resumed ends with bit-identical weights", async () => {
