@@ -43,6 +43,11 @@ export interface EncoderConfig {
    * questions at chance even on its training records).
    */
   findings?: string[];
+  /**
+   * Beat-timing features of each patch (rhythm.ts: prematurity, pauses, rate, irregularity from
+   * our QRS detector) added to its tokens through a linear embedding (default false).
+   */
+  rhythm?: boolean;
 }
 
 export interface LlamaConfig {

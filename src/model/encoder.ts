@@ -23,6 +23,9 @@
  * 0.6 s to ~1.7 h) is added, so the language model knows where in a long recording every token
  * sits (the paper's per-window time embedding, made per token so pooled tokens keep it).
  *
+ * Rhythm (our addition, `rhythm` in the config): each patch's beat-timing features (rhythm.ts)
+ * enter through a linear embedding added to the tokens of that patch in every lead.
+ *
  * Findings (our addition, `findings` in the config): a linear head scores every token for the
  * beat types and rhythms the labels stage (0d) teaches, and `withFindings` appends their
  * probabilities to the tokens for the projector.
@@ -40,6 +43,7 @@ import {
 } from "../nn/layers.js";
 import { patchesPerWindow, windowSamples, type AnyEcgConfig, type EncoderConfig } from "./config.js";
 import { patchTokenCount, poolGroup, tokenTimeSpan } from "./ecg-tokens.js";
+import { RHYTHM_FEATURES } from "./rhythm.js";
 import type { PreparedEcg } from "./preprocess.js";
 
 const LEADS = 12;
@@ -107,6 +111,8 @@ export class EcgEncoder implements HasParameters {
   readonly leadEmbed: Embedding;
   /** Rows 0..P-1: patch positions in the window; row P: CLS. */
   readonly posEmbed: Embedding;
+  /** Beat-timing features -> token (`rhythm` in the config), or null. */
+  readonly rhythmEmbed: Linear | null;
   readonly blocks: Block[];
   readonly norm: LayerNorm;
   /** Per-token findings head (`findings` in the config), or null. */
@@ -123,6 +129,9 @@ export class EcgEncoder implements HasParameters {
     this.patchNorm = c.patchNorm ? new LayerNorm("encoder.patch_norm", c.width, 1e-6) : null;
     this.leadEmbed = new Embedding("encoder.lead_embed", LEADS + 1, c.width, { rng });
     this.posEmbed = new Embedding("encoder.pos_embed", P + 1, c.width, { rng });
+    // unit-scale init: the features start as strong as the normalised patch embedding
+    const std = 1 / Math.sqrt(RHYTHM_FEATURES);
+    this.rhythmEmbed = c.rhythm ? new Linear("encoder.rhythm_embed", RHYTHM_FEATURES, c.width, { rng, std }) : null; // prettier-ignore
     this.blocks = Array.from({ length: c.depth }, (_, i) => new Block(`encoder.blocks.${i}`, c, rng));
     this.norm = new LayerNorm("encoder.norm", c.width, 1e-6);
     const K = c.findings?.length ?? 0;
@@ -131,7 +140,7 @@ export class EcgEncoder implements HasParameters {
   }
 
   parameters(): Parameter[] {
-    const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, ...this.blocks, this.norm];
+    const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, this.rhythmEmbed, ...this.blocks, this.norm]; // prettier-ignore
     return [...parts, this.findings].flatMap((m) => m?.parameters() ?? []);
   }
 
@@ -163,7 +172,9 @@ export class EcgEncoder implements HasParameters {
     const lengths = jobs.map(tokensOf);
     const T = Math.max(...lengths);
     const B = jobs.length;
+    const F = RHYTHM_FEATURES;
     const patches = new Float32Array(B * T * ps);
+    const rhythm = this.rhythmEmbed ? new Float32Array(B * T * F) : null;
     const leadIds = new Int32Array(B * T).fill(LEADS);
     const posIds = new Int32Array(B * T).fill(P);
     jobs.forEach((j, b) => {
@@ -172,6 +183,7 @@ export class EcgEncoder implements HasParameters {
         for (const l of j.leads) {
           const src = j.ecg.leads[l]!;
           patches.set(src.subarray(j.w * W + p * ps, j.w * W + (p + 1) * ps), row * ps);
+          if (rhythm) rhythm.set(rhythmOf(j.ecg).subarray((j.w * P + p) * F, (j.w * P + p + 1) * F), row * F);
           leadIds[row] = l;
           posIds[row] = p;
           row++;
@@ -181,6 +193,7 @@ export class EcgEncoder implements HasParameters {
     if (this.patchNorm) x = this.patchNorm.forward(x);
     x = add(x, this.leadEmbed.forward(leadIds, [B, T]));
     x = add(x, this.posEmbed.forward(posIds, [B, T]));
+    if (this.rhythmEmbed) x = add(x, this.rhythmEmbed.forward(tensor(rhythm!, [B, T, F])));
     for (const blk of this.blocks) x = blk.forward(x, lengths);
     return this.norm.forward(x);
   }
@@ -251,6 +264,15 @@ export class EcgEncoder implements HasParameters {
       patches: Math.min(P, Math.ceil(Math.min(W, e.samples - w * W) / c.patchSamples)),
     }));
   }
+}
+
+/** An ECG's rhythm features (prepared with the encoder's `rhythm` setting). */
+function rhythmOf(e: PreparedEcg): Float32Array {
+  if (!e.rhythm)
+    throw new RangeError(
+      `encoder: ECG ${e.name} was prepared without rhythm features (encoder.rhythm is on)`,
+    );
+  return e.rhythm;
 }
 
 /** Consecutive windows in batches of at most CHUNK_TOKENS padded tokens. */

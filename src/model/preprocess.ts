@@ -11,6 +11,8 @@
  * - Scaling is per lead and per window: in a recording of hours, one artefact or a baseline
  *   drift must not squash the amplitude of every other window (for a 10-s ECG this is the
  *   paper's per-lead scaling). A window's padding past the end stays 0 and is masked anyway.
+ * - Rhythm (with `encoder.rhythm`): beats are detected on the record at its own rate, and each
+ *   patch gets its beat-timing features (rhythm.ts).
  */
 import { InputError } from "../errors.js";
 import { toStandard12, STANDARD_LEADS } from "../ecg/leads.js";
@@ -18,7 +20,8 @@ import type { Ecg } from "../ecg/record.js";
 import { resample } from "../ecg/resample.js";
 import { fillNaN, minMaxScale } from "../ecg/scale.js";
 import type { EncoderConfig } from "./config.js";
-import { windowSamples } from "./config.js";
+import { patchesPerWindow, windowSamples } from "./config.js";
+import { detectBeatTimes, rhythmFeatures } from "./rhythm.js";
 
 export interface PreparedEcg {
   /** Record name (for messages). */
@@ -33,6 +36,8 @@ export interface PreparedEcg {
   /** Real samples (the rest of the last window is padding). */
   samples: number;
   windows: number;
+  /** Beat-timing features [windows x patches per window x RHYTHM_FEATURES], or null (`encoder.rhythm` off). */
+  rhythm: Float32Array | null;
 }
 
 function where(ecg: Ecg): string {
@@ -73,7 +78,17 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig): PreparedEcg {
   if (samples < 1) throw new InputError(file, `too short: no sample at ${enc.sampleRate} Hz`);
   const windows = Math.ceil(samples / W);
   const leads = resampled.map((y) => (y ? scaleWindows(y, W, windows) : null));
-  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows };
+  const rhythm = enc.rhythm
+    ? rhythmFeatures(
+        detectBeatTimes(
+          std.signals.map((x, i) => (std.mask[i] ? x : null)),
+          ecg.fs,
+        ),
+        windows * patchesPerWindow(enc),
+        enc.patchSamples / enc.sampleRate,
+      )
+    : null;
+  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm };
 }
 
 /** Copies y into windows * W samples, min-max scaling each window's real part. */

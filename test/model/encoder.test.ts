@@ -183,3 +183,20 @@ describe("findings head", () => {
     );
   });
 });
+
+describe("rhythm features", () => {
+  const withRhythm = parseConfig({ ...config, encoder: { ...config.encoder, rhythm: true } });
+
+  it("enter the tokens: other beat timings, other tokens; an ECG prepared without them is refused", () => {
+    const enc = new EcgEncoder(withRhythm, new Rng(3));
+    const p = prepareEcg(mitdb, withRhythm.encoder);
+    expect(p.rhythm!.length).toBe(20 * 7);
+    const run = (q: PreparedEcg): Float32Array =>
+      noGrad(() => scope(() => enc.encode([q]).tokens.data.slice()));
+    const a = run(p);
+    const shifted = run({ ...p, rhythm: p.rhythm!.map((v, i) => (i % 7 === 4 ? v + 1 : v)) });
+    expect(a.some((v, i) => v !== shifted[i])).toBe(true);
+    expect(Array.from(run(p))).toEqual(Array.from(a));
+    expect(() => run(prepareEcg(mitdb, config.encoder))).toThrow(/prepared without rhythm features/);
+  });
+});
