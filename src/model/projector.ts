@@ -9,6 +9,31 @@ export class Projector implements HasParameters {
     this.fc1 = new Linear("projector.fc1", inWidth, hidden, { bias: true, rng });
     this.fc2 = new Linear("projector.fc2", hidden, outWidth, { bias: true, rng });
   }
+  /**
+   * Folds a standardization of the input, (x - mean) / std per feature, into the first layer
+   * (W' = W diag(1/std), b' = b - W' mean): a data-dependent initialisation. Why: a frozen
+   * encoder's tokens are mostly the same vector plus the time embedding; what differs between
+   * ECGs was a few per cent of a projected token's norm (measured), and the language model,
+   * seeing nearly the same ECG tokens for every ECG, learned to ignore them. Standardized, the
+   * features that vary between ECGs start at unit scale.
+   */
+  standardizeInput(mean: Float32Array, std: Float32Array): void {
+    const { weight, bias } = this.fc1;
+    const [out, inp] = weight.shape as [number, number];
+    if (mean.length !== inp || std.length !== inp)
+      throw new RangeError(`projector: ${mean.length} means and ${std.length} scales for ${inp} inputs`);
+    const w = weight.data;
+    const b = bias!.data;
+    for (let o = 0; o < out; o++) {
+      let shift = 0;
+      for (let i = 0; i < inp; i++) {
+        w[o * inp + i]! /= std[i]!;
+        shift += w[o * inp + i]! * mean[i]!;
+      }
+      b[o]! -= shift;
+    }
+  }
+
   forward(x: Tensor): Tensor {
     return this.fc2.forward(gelu(this.fc1.forward(x)));
   }

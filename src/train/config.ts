@@ -79,6 +79,12 @@ export interface StageConfig {
    * labelled windows per micro-batch, times `weight` (the window settings above apply).
    */
   labels?: { weight: number; batchSize: number };
+  /**
+   * Multimodal stage: before training, set the projector's first layer to standardize its input
+   * features over the ECG tokens of this many training examples (a data-dependent
+   * initialisation; see Projector.standardizeInput). For the stage that starts the projector.
+   */
+  standardizeProjector?: number;
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
@@ -183,6 +189,10 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))
     fail("cinc2017Share must be in [0, 1)");
   if (c.augment !== undefined && typeof c.augment !== "boolean") fail("augment must be true or false");
+  if (c.standardizeProjector !== undefined) {
+    if (c.kind !== "multimodal") fail("standardizeProjector is for multimodal stages");
+    posInt("standardizeProjector");
+  }
   if (c.labels !== undefined) {
     if (c.kind !== "multimodal") fail("labels (a labels term) is for multimodal stages");
     if (!(c.labels.weight > 0) || !(Number.isInteger(c.labels.batchSize) && c.labels.batchSize > 0))

@@ -61,6 +61,7 @@ import {
 } from "./loop.js";
 import { setTrainable } from "./parts.js";
 import { add, scale, type Tensor } from "../tensor/index.js";
+import { standardizeProjector } from "./projector-init.js";
 import { recoverDir, replaceDir } from "./state.js";
 
 export interface RunStageOptions {
@@ -236,8 +237,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -276,6 +277,10 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
       );
     } else {
       setTrainable(model, c.trainable);
+      if (c.standardizeProjector) {
+        const some = train.items.slice(0, c.standardizeProjector);
+        standardizeProjector(model, (await Promise.all(some.map((it) => loader.load(it.ex)))).flat());
+      }
       const labels = c.labels ? await labelsTerm(c, model, loader, c.labels) : null;
       const convs = async (items: Item[], i: number, valid: boolean): Promise<Batch<ChatBatch>> => ({
         data: {

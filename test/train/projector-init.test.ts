@@ -1,0 +1,41 @@
+// The projector's data-dependent initialisation on two real ECGs: its first layer then computes
+// on the standardized features of their tokens.
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { readEcg } from "../../src/ecg/read.js";
+import { AnyEcg, Tokenizer, tinyConfig } from "../../src/model/index.js";
+import { parseConfig } from "../../src/model/config.js";
+import { projectorInputStats, standardizeProjector } from "../../src/train/projector-init.js";
+import { noGrad, scope } from "../../src/tensor/index.js";
+import { samplesDir } from "../data.js";
+
+const ecgs = await Promise.all(
+  ["mitdb-119-excerpt.hea", "ptbxl-00001_lr.hea"].map((f) => readEcg(join(samplesDir, f))),
+);
+
+describe("standardizeProjector", () => {
+  it("makes the first layer see each input feature centred and scaled over the ECGs' tokens", () => {
+    const tok = Tokenizer.train(["Report: Sinus rhythm"], 300);
+    const base = tinyConfig(tok.vocabSize);
+    const config = parseConfig({ ...base, encoder: { ...base.encoder, findings: ["A", "B"], rhythm: true } });
+    const model = new AnyEcg(config, tok, 2);
+    const fc1 = model.projector.fc1;
+    const w0 = fc1.weight.data.slice();
+    const b0 = fc1.bias!.data.slice();
+    const { mean, std } = projectorInputStats(model, ecgs);
+    expect(mean.length).toBe(config.encoder.width + 2);
+    expect(Math.min(...std)).toBeGreaterThanOrEqual(0.05);
+    standardizeProjector(model, ecgs);
+    const D = mean.length;
+    const H = b0.length;
+    const x = noGrad(() => scope(() => model.encoder.withFindings(model.encoder.encode([model.prepare(ecgs[0]!)]).tokens).data.slice())); // prettier-ignore
+    const got = noGrad(() => scope(() => fc1.forward(model.encoder.withFindings(model.encoder.encode([model.prepare(ecgs[0]!)]).tokens)).data.slice())); // prettier-ignore
+    for (let r = 0; r < 3; r++)
+      for (let o = 0; o < H; o += 7) {
+        let want = b0[o]!;
+        for (let i = 0; i < D; i++) want += w0[o * D + i]! * ((x[r * D + i]! - mean[i]!) / std[i]!);
+        expect(got[r * H + o]).toBeCloseTo(want, 3);
+      }
+    model.dispose();
+  });
+});
