@@ -7,6 +7,7 @@
  * over per-feature histograms of at most `bins` quantile bins. Non-finite feature values count as
  * 0. The model is plain JSON (`GbtModel`), so a trained classifier can be cached and reloaded.
  */
+import { lowerBound } from "../search.js";
 
 export interface GbtOptions {
   rounds?: number;
@@ -51,14 +52,7 @@ function binEdges(X: readonly Float64Array[], f: number, bins: number): number[]
 
 /** Bin index of v: the number of edges strictly below v (so x <= edges[b] goes to bins <= b). */
 function binOf(edges: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (edges[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(edges, v);
 }
 
 interface Node {

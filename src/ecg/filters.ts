@@ -13,6 +13,7 @@
  * All functions take and return Float32Array and never modify their input; internal state is
  * double precision (Butterworth sections at low cut-offs need it).
  */
+import { lowerBound } from "../search.js";
 
 /** One biquad: [b0, b1, b2, a0 = 1, a1, a2], scipy's `sos` row layout. */
 export type Biquad = [number, number, number, number, number, number];
@@ -316,25 +317,13 @@ export function medianFilter(x: Float32Array, width: number): Float32Array {
   const win = new Float64Array(2 * half + 1);
   let len = 0;
   const insert = (v: number): void => {
-    let lo = 0;
-    let hi = len;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (win[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(win, v, len);
     win.copyWithin(lo + 1, lo, len);
     win[lo] = v;
     len++;
   };
   const remove = (v: number): void => {
-    let lo = 0;
-    let hi = len;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (win[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(win, v, len);
     win.copyWithin(lo, lo + 1, len);
     len--;
   };

@@ -21,6 +21,7 @@
  * 6. whether beats were found near the patch at all (0: every other feature is 0 too).
  */
 import { detectQrsMultiLead } from "../analysis/qrs.js";
+import { lowerBound } from "../search.js";
 
 /** Features per patch. */
 export const RHYTHM_FEATURES = 7;
@@ -55,18 +56,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** First index i with xs[i] >= t (xs sorted). */
-function lowerBound(xs: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -4,8 +4,7 @@
  * (Projector.standardizeInput says why). Run at every start of the stage: a resumed run then
  * loads its saved weights over it.
  */
-import type { EcgInput } from "../model/anyecg.js";
-import type { AnyEcg } from "../model/anyecg.js";
+import type { AnyEcg, EcgInput } from "../model/anyecg.js";
 import { noGrad, scope } from "../tensor/index.js";
 
 /** Smallest standard deviation an input is divided by (at most a 20-fold gain). */
