@@ -113,8 +113,8 @@ export interface DenseSource {
 interface Pool {
   records: readonly AnnotatedRecord[];
   findings: { finding: Finding; positions: number[] }[][];
-  seconds: number[];
-  total: number;
+  /** Each record's share of the pool's duration (records are drawn in proportion to it). */
+  weights: number[];
 }
 
 /** Draws the windows of batch i (see the module comment). */
@@ -137,12 +137,8 @@ export class DenseWindowSampler {
     if (used.length === 0) throw new RangeError("dense labels: no annotated records to draw windows from");
     this.pools = used.map(({ records }) => {
       const seconds = records.map((r) => r.info.length / r.info.fs);
-      return {
-        records,
-        findings: records.map(recordFindings),
-        seconds,
-        total: seconds.reduce((a, b) => a + b),
-      };
+      const total = seconds.reduce((a, b) => a + b);
+      return { records, findings: records.map(recordFindings), weights: seconds.map((x) => x / total) };
     });
     const sum = used.reduce((a, s) => a + s.share, 0);
     this.shares = used.map((s) => s.share / sum);
@@ -156,11 +152,7 @@ export class DenseWindowSampler {
 
   private draw(rng: Rng): DenseWindow {
     const pool = this.pools[pickIndex(rng.next(), this.shares)]!;
-    // records in proportion to their duration
-    const r = pickIndex(
-      rng.next(),
-      pool.seconds.map((s) => s / pool.total),
-    );
+    const r = pickIndex(rng.next(), pool.weights); // records in proportion to their duration
     const record = pool.records[r]!;
     const { fs, length } = record.info;
     const len = Math.round(this.seconds * fs);
