@@ -16,6 +16,7 @@ import {
   Parameter,
   Rng,
   Tensor,
+  add,
   concat,
   noGrad,
   scope,
@@ -46,7 +47,7 @@ import {
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ecgTokenCountForSamples } from "./ecg-tokens.js";
+import { ecgTokenCountForSamples, tokenTimeSpan } from "./ecg-tokens.js";
 import { EcgEncoder } from "./encoder.js";
 import { Llama, type KVCache } from "./llama.js";
 import { prepareEcg, type PreparedEcg } from "./preprocess.js";
@@ -109,6 +110,8 @@ export interface Rendered {
 export interface LoadModelOptions {
   /** Fold LoRA adapters into the weights for inference (default true). */
   merge?: boolean;
+  /** Switch the time words on (config `timeWords`) for a checkpoint saved without them. */
+  timeWords?: boolean;
 }
 
 /** Everything but the language model, for a backbone loaded from a Hugging Face folder. */
@@ -134,6 +137,7 @@ export class AnyEcg {
   readonly lm: Llama;
   private readonly prepared = new WeakMap<object, PreparedEcg>();
   private readonly projected = new WeakMap<object, Float32Array>();
+  private readonly secondsWords = new Map<number, number[]>();
 
   constructor(
     readonly config: AnyEcgConfig,
@@ -177,7 +181,40 @@ export class AnyEcg {
 
   /** ECGs -> projected tokens [sum of counts, LM width], in order. */
   encodeEcgs(ecgs: readonly PreparedEcg[]): Tensor {
-    return this.projector.forward(this.encoder.withFindings(this.encoder.encode(ecgs).tokens));
+    const projected = this.projector.forward(this.encoder.withFindings(this.encoder.encode(ecgs).tokens));
+    return this.config.timeWords ? add(projected, this.timeWords(ecgs)) : projected;
+  }
+
+  /**
+   * Time words ([sum of counts, LM width], config `timeWords`): for each time token of the ECGs,
+   * the language model's own embedding of the whole seconds at which the token starts, as the
+   * answers write them (the "4" of "4.5s"); the CLS token gets none.
+   *
+   * Why: the answers' times had to be decoded from the encoder's sinusoidal time embedding, and
+   * the small LM never learned to (it answered every location question with "none" or the whole
+   * window). With tied embeddings, a token that carries the embedding of "4" makes "4" the
+   * easiest word to write after attending to it: the time is copied, not computed.
+   */
+  private timeWords(ecgs: readonly PreparedEcg[]): Tensor {
+    const ids: number[] = [];
+    const plan = new RowPlanBuilder();
+    for (const e of ecgs) {
+      plan.endRow(); // CLS: no time
+      const n = ecgTokenCountForSamples(e.samples, this.config) - 1;
+      for (let i = 0; i < n; i++) {
+        const word = this.secondsWord(Math.floor(tokenTimeSpan(i, e.samples, this.config).start));
+        for (const id of word) plan.add(ids.push(id) - 1, 1 / word.length);
+        plan.endRow();
+      }
+    }
+    return sparseRows(this.lm.embedIds(ids), plan.build());
+  }
+
+  /** Token ids of a whole number of seconds as the tokenizer writes it (memoized). */
+  private secondsWord(s: number): number[] {
+    let w = this.secondsWords.get(s);
+    if (!w) this.secondsWords.set(s, (w = this.tokenizer.encode(String(s))));
+    return w;
   }
 
   /**
@@ -447,7 +484,7 @@ export class AnyEcg {
     const cfgPath = join(dir, "config.json");
     const json = readJson(cfgPath);
     if (isHfConfig(json)) return AnyEcg.fromLlama(dir, opts);
-    const config = parseConfig(json, cfgPath);
+    const config = parseConfig(opts.timeWords ? { ...(json as object), timeWords: true } : json, cfgPath);
     const model = new AnyEcg(config, Tokenizer.load(join(dir, "tokenizer.json")));
     try {
       const w = openWeights(dir);

@@ -89,6 +89,11 @@ export interface AnyEcgConfig {
    */
   tokenBudget: number;
   lora: LoraConfig;
+  /**
+   * Time words (anyecg.ts): each ECG time token also carries the language model's embedding of
+   * the whole seconds it starts at, so answers can copy their times. Adds no weights.
+   */
+  timeWords?: boolean;
 }
 
 /** The size meant for shipping: see the module comment for why. */
@@ -205,6 +210,8 @@ export function validateConfig(c: AnyEcgConfig): void {
   if (!Number.isInteger(c.lora.r) || c.lora.r < 0) throw new RangeError("config: lora.r must be >= 0");
   const ok = new Set(["q", "k", "v", "o", "gate", "up", "down"]);
   for (const t of c.lora.targets) if (!ok.has(t)) throw new RangeError(`config: unknown LoRA target ${t}`);
+  if (c.timeWords !== undefined && typeof c.timeWords !== "boolean")
+    throw new RangeError("config: timeWords must be true or false");
 }
 
 /** Parses and checks a config.json object (missing optional parts take the shipping defaults). */
@@ -218,6 +225,7 @@ export function parseConfig(json: unknown, file = "config.json"): AnyEcgConfig {
     lm: { ...d.lm, ...o.lm },
     tokenBudget: o.tokenBudget ?? d.tokenBudget,
     lora: { ...d.lora, ...o.lora },
+    ...(o.timeWords !== undefined ? { timeWords: o.timeWords } : {}),
   };
   validateConfig(c);
   return c;

@@ -85,6 +85,11 @@ export interface StageConfig {
    * initialisation; see Projector.standardizeInput). For the stage that starts the projector.
    */
   standardizeProjector?: number;
+  /**
+   * Multimodal stage starting from `init`: switch the model's time words on (AnyEcgConfig
+   * `timeWords`; they add no weights, so the stage that starts the projector can turn them on).
+   */
+  timeWords?: boolean;
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
@@ -189,6 +194,10 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))
     fail("cinc2017Share must be in [0, 1)");
   if (c.augment !== undefined && typeof c.augment !== "boolean") fail("augment must be true or false");
+  if (c.timeWords !== undefined) {
+    if (typeof c.timeWords !== "boolean") fail("timeWords must be true or false");
+    if (c.kind !== "multimodal" || !c.init) fail("timeWords is for multimodal stages that start from init");
+  }
   if (c.standardizeProjector !== undefined) {
     if (c.kind !== "multimodal") fail("standardizeProjector is for multimodal stages");
     posInt("standardizeProjector");

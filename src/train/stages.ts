@@ -127,7 +127,7 @@ function tokenizerStage(c: StageConfig, o: RunStageOptions): StageResult {
 
 /** The stage's starting model: the init checkpoint, or a fresh model of `model` with `tokenizer`. */
 export async function startingModel(c: StageConfig): Promise<AnyEcg> {
-  if (c.init) return AnyEcg.load(c.init, { merge: false });
+  if (c.init) return AnyEcg.load(c.init, { merge: false, ...(c.timeWords ? { timeWords: true } : {}) });
   const tok = Tokenizer.load(c.tokenizer!);
   let json: { lm?: { vocabSize?: number } };
   try {
@@ -237,8 +237,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 

@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { readEcg } from "../../src/ecg/read.js";
 import type { Ecg } from "../../src/ecg/record.js";
 import { Rng } from "../../src/tensor/index.js";
-import { AnyEcg, Tokenizer, tinyConfig, hfConfigFromLlama } from "../../src/model/index.js";
+import {
+  AnyEcg,
+  Tokenizer,
+  ecgTokenCountForSamples,
+  hfConfigFromLlama,
+  tinyConfig,
+  tokenTimeSpan,
+} from "../../src/model/index.js";
 import { writeJson, writeParameters } from "../../src/model/checkpoint.js";
 import { samplesDir } from "../data.js";
 
@@ -101,6 +108,36 @@ describe("AnyEcg", () => {
     const small = await AnyEcg.load(half);
     expect(maxDiff(small.promptLogits(opts), ref)).toBeLessThan(0.1);
     small.dispose();
+  });
+
+  it("time words add to each time token the embedding of its whole seconds, kept on save", async () => {
+    const dir = tempDir();
+    model.save(dir);
+    const plain = await AnyEcg.load(dir);
+    const timed = await AnyEcg.load(dir, { timeWords: true });
+    const ecg = timed.prepare(tiled(mitdb, 25)); // past 10 s: two-digit seconds
+    const a = plain.encodeEcgs([ecg]).data;
+    const b = timed.encodeEcgs([ecg]).data;
+    const W = timed.config.lm.width;
+    const rows = ecgTokenCountForSamples(ecg.samples, timed.config);
+    expect(b.length).toBe(rows * W);
+    expect(maxDiff(b.subarray(0, W), a.subarray(0, W))).toBe(0); // CLS: no time
+    for (const i of [0, 3, rows - 2]) {
+      const seconds = Math.floor(tokenTimeSpan(i, ecg.samples, timed.config).start);
+      const ids = tok.encode(String(seconds));
+      const e = timed.lm.embedIds(ids).data;
+      const want = Float32Array.from({ length: W }, (_, j) => {
+        let s = 0;
+        for (let k = 0; k < ids.length; k++) s += e[k * W + j]!;
+        return a[(i + 1) * W + j]! + s / ids.length;
+      });
+      expect(maxDiff(b.subarray((i + 1) * W, (i + 2) * W), want)).toBeLessThan(1e-5);
+    }
+    const again = tempDir();
+    timed.save(again);
+    expect((await AnyEcg.load(again)).config.timeWords).toBe(true);
+    plain.dispose();
+    timed.dispose();
   });
 
   it("loads a Hugging Face-named Llama folder (sharded) as the backbone with the same logits", async () => {

@@ -50,6 +50,8 @@ describe("token counts", () => {
     const c = shippingConfig();
     expect(parseConfig(JSON.parse(JSON.stringify(c)))).toEqual(c);
     expect(() => parseConfig({ ...c, encoder: { ...c.encoder, patchSamples: 300 } })).toThrow(/patches/);
+    expect(() => parseConfig({ ...c, timeWords: "yes" })).toThrow(/timeWords must be true or false/);
+    expect(parseConfig({ ...c, timeWords: true }).timeWords).toBe(true);
   });
 });
 

@@ -30,6 +30,7 @@ describe("stage configs", () => {
     // text-trained LM did not learn to read the ECG (measured), and it starts on standardized features.
     expect(s1.trainable).toEqual(["projector", "lm"]);
     expect(s1.standardizeProjector).toBeGreaterThan(0);
+    expect(s1.timeWords).toBe(true); // answers copy their times from the ECG tokens (src/model/anyecg.ts)
     expect(loadStageConfig("configs/anyecg-small/stage2.json").trainable).toEqual(["projector", "lm"]);
   });
 
@@ -57,6 +58,13 @@ describe("stage configs", () => {
     expect(() => parseStageConfig({ ...ok, augment: "yes" }, "a.json")).toThrow(
       /augment must be true or false/,
     );
+    expect(() => parseStageConfig({ ...ok, timeWords: true }, "a.json")).toThrow(
+      /timeWords is for multimodal stages that start from init/,
+    );
+    expect(() => parseStageConfig({ ...ok, kind: "multimodal", timeWords: 1 }, "a.json")).toThrow(
+      /timeWords must be true or false/,
+    );
+    expect(parseStageConfig({ ...ok, kind: "multimodal", timeWords: true }, "a.json").timeWords).toBe(true);
     expect(() => loadStageConfig("configs/none.json")).toThrow(/configs\/none.json/);
   });
 });
