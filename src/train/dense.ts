@@ -122,18 +122,14 @@ export class DenseWindowSampler {
   private readonly pools: Pool[];
   private readonly shares: number[];
 
-  /**
-   * `sources`: records and their shares of the windows (a plain list: one source); `augment`:
-   * noise and wander on the windows (training).
-   */
+  /** `sources`: records and their shares of the windows; `augment`: noise and wander on them (training). */
   constructor(
-    sources: readonly DenseSource[] | readonly AnnotatedRecord[],
+    sources: readonly DenseSource[],
     readonly seconds: number,
     readonly seed: number,
     readonly augment = false,
   ) {
-    const list = isSourceList(sources) ? sources : [{ records: sources, share: 1 }];
-    const used = list.filter((s) => s.records.length > 0 && s.share > 0);
+    const used = sources.filter((s) => s.records.length > 0 && s.share > 0);
     if (used.length === 0) throw new RangeError("dense labels: no annotated records to draw windows from");
     this.pools = used.map(({ records }) => {
       const seconds = records.map((r) => r.info.length / r.info.fs);
@@ -163,10 +159,6 @@ export class DenseWindowSampler {
     const window = windowAround(rng, pos, len, length);
     return { record, window, leads, augment: this.augment ? drawAugmentation(rng) : null };
   }
-}
-
-function isSourceList(s: readonly DenseSource[] | readonly AnnotatedRecord[]): s is readonly DenseSource[] {
-  return s.length > 0 && "share" in s[0]!;
 }
 
 /** The index whose cumulative weight first exceeds u (weights summing to 1). */

@@ -277,7 +277,8 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
       );
     } else {
       setTrainable(model, c.trainable);
-      if (c.standardizeProjector) {
+      // a resumed stage loads its trained projector from the state: no initialisation to redo
+      if (c.standardizeProjector && !existsSync(join(c.out, "state.safetensors"))) {
         const some = train.items.slice(0, c.standardizeProjector);
         standardizeProjector(model, (await Promise.all(some.map((it) => loader.load(it.ex)))).flat());
       }

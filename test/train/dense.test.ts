@@ -103,9 +103,9 @@ describeData("dense targets on MIT-BIH", () => {
 
   it("the sampler's batches are a function of (seed, i), 10-s windows inside the record, leads of the record", () => {
     const train = records.filter((r) => r.split === "train");
-    const s = new DenseWindowSampler(train, 10, 7);
+    const s = new DenseWindowSampler([{ records: train, share: 1 }], 10, 7);
     const a = s.batch(3, 16);
-    const b = new DenseWindowSampler(train, 10, 7).batch(3, 16);
+    const b = new DenseWindowSampler([{ records: train, share: 1 }], 10, 7).batch(3, 16);
     expect(a.map((w) => [w.record.info.name, w.window, w.leads])).toEqual(
       b.map((w) => [w.record.info.name, w.window, w.leads]),
     );
@@ -198,6 +198,8 @@ describeData("CinC 2017 recordings in the labels stage", () => {
     const augmented = ws.filter((w) => w.augment).length / ws.length;
     expect(augmented).toBeGreaterThan(0.65);
     expect(augmented).toBeLessThan(0.85);
-    expect(new DenseWindowSampler(mitdb, 10, 3).batch(0, 50).every((w) => !w.augment)).toBe(true);
+    expect(
+      new DenseWindowSampler([{ records: mitdb, share: 1 }], 10, 3).batch(0, 50).every((w) => !w.augment),
+    ).toBe(true);
   });
 });
