@@ -7,6 +7,7 @@
  */
 import type { EcgAnnotation } from "../ecg/record.js";
 import { BEAT_CODES } from "../ecg/beats.js";
+import { lowerBound } from "../search.js";
 
 /** A time span in seconds, `start <= end`. */
 export interface Interval {
@@ -77,9 +78,9 @@ export function beatIntervals(
   fs: number,
   recordLength: number,
 ): Interval[] {
-  const beats = beatsOf(annotations);
+  const { beats, samples } = beatsOf(annotations);
   const spans: SampleWindow[] = [];
-  for (let i = firstAtOrAfter(beats, window.start); i < beats.length && beats[i]!.sample < window.end; i++) {
+  for (let i = lowerBound(samples, window.start); i < beats.length && beats[i]!.sample < window.end; i++) {
     const b = beats[i]!;
     if (!codes.has(b.code)) continue;
     const prev = i > 0 ? beats[i - 1]!.sample : 0;
@@ -89,27 +90,16 @@ export function beatIntervals(
   return finalizeIntervals(spans, window, fs);
 }
 
-/** Beat annotations of an annotation list, computed once per list (windows query it often). */
-const beatCache = new WeakMap<readonly EcgAnnotation[], EcgAnnotation[]>();
-function beatsOf(annotations: readonly EcgAnnotation[]): EcgAnnotation[] {
-  let beats = beatCache.get(annotations);
-  if (!beats) {
-    beats = annotations.filter((a) => BEAT_CODES.has(a.code));
-    beatCache.set(annotations, beats);
+/** Beat annotations of a list and their samples, computed once per list (windows query it often). */
+const beatCache = new WeakMap<readonly EcgAnnotation[], { beats: EcgAnnotation[]; samples: Int32Array }>();
+function beatsOf(annotations: readonly EcgAnnotation[]): { beats: EcgAnnotation[]; samples: Int32Array } {
+  let entry = beatCache.get(annotations);
+  if (!entry) {
+    const beats = annotations.filter((a) => BEAT_CODES.has(a.code));
+    entry = { beats, samples: Int32Array.from(beats, (b) => b.sample) };
+    beatCache.set(annotations, entry);
   }
-  return beats;
-}
-
-/** Index of the first annotation at or after `sample` (binary search; input sorted). */
-function firstAtOrAfter(anns: readonly EcgAnnotation[], sample: number): number {
-  let lo = 0;
-  let hi = anns.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (anns[mid]!.sample < sample) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return entry;
 }
 
 /** One rhythm episode in samples, with the rhythm's WFDB aux string ("(AFIB"). */
