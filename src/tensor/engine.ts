@@ -339,12 +339,18 @@ export class Engine {
   /** Publishes an op to the workers (they read args, FN, NT, MODE once GEN moves). */
   private publish(fn: number, n: number, mode: number, a: number[]): void {
     const ctl = this.ctl;
+    this.seq = (this.seq + 1) & ((1 << (32 - CHUNK_BITS)) - 1);
+    // Close the previous op's ticket before rewriting the fields: a thread that woke late for
+    // it may be reading them now, and with the old ticket still open it could claim a chunk of
+    // this op (the old ticket's next index under the new chunk count) that is handed out again
+    // below, so that chunk would run twice. The closed ticket carries the new sequence, which
+    // that thread's claim rejects.
+    Atomics.store(ctl, TICKET, (this.seq << CHUNK_BITS) | MAX_CHUNKS);
     for (let i = 0; i < a.length; i++) this.args[i] = a[i]!;
     Atomics.store(ctl, FN, fn);
     Atomics.store(ctl, NT, n);
     Atomics.store(ctl, MODE, mode);
     Atomics.store(ctl, DONE, 0);
-    this.seq = (this.seq + 1) & ((1 << (32 - CHUNK_BITS)) - 1);
     Atomics.store(ctl, TICKET, this.seq << CHUNK_BITS);
     // GEN's low bits equal seq: workers check a ticket against the generation they woke for
     Atomics.store(ctl, GEN, this.seq);

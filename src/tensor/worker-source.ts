@@ -63,7 +63,11 @@ for (;;) {
   // a newer op started while reading: these fields may be mixed, read them again
   if (Atomics.load(ctl, ${GEN}) !== gen) continue;
   if (fn < 0) break;
+  const seq = gen & ${(1 << (32 - 12)) - 1};
   if (mode === 1) {
+    // the fields may be those of a newer op being published (its ticket is then closed under
+    // a newer sequence): run a broadcast only for the op this thread woke for
+    if (Atomics.load(ctl, ${TICKET}) >>> ${12} !== seq) continue;
     if (tid < nt) {
       call(fn, tid, nt);
       Atomics.add(ctl, ${DONE}, 1);
@@ -71,7 +75,6 @@ for (;;) {
     }
     continue;
   }
-  const seq = gen & ${(1 << (32 - 12)) - 1};
   for (;;) {
     const v = Atomics.load(ctl, ${TICKET});
     if (v >>> ${12} !== seq) break;
