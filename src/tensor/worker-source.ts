@@ -3,9 +3,10 @@
  * code works from the TypeScript sources (tests) and from the compiled `dist/` (CLI).
  *
  * Protocol over a shared Int32Array `ctl` (dynamic chunking, so a descheduled thread never
- * holds up an op): the main thread writes the kernel index, the chunk count and the arguments,
- * zeroes `ctl[DONE]`, publishes `ctl[TICKET]` = (op sequence << 12) | 0, then bumps the
- * generation `ctl[GEN]` and notifies. Every thread, the main one included, claims chunk
+ * holds up an op): the main thread closes the ticket (`ctl[TICKET]` = (new op sequence << 12) |
+ * all chunks taken), writes the kernel index, the chunk count and the arguments, zeroes
+ * `ctl[DONE]`, opens the ticket (`ctl[TICKET]` = sequence << 12), then bumps the generation
+ * `ctl[GEN]` and notifies. Every thread, the main one included, claims chunk
  * indices by compare-exchange on the ticket, runs kernel(chunk, chunks, ...args) and counts it
  * in `ctl[DONE]`; the main thread returns once all chunks are done. A worker that wakes late
  * finds no chunk left (or a newer op's ticket) and simply waits for the next op. The ticket's
@@ -60,7 +61,8 @@ for (;;) {
   const fn = Atomics.load(ctl, ${FN});
   const mode = Atomics.load(ctl, ${MODE});
   const nt = Atomics.load(ctl, ${NT});
-  // a newer op started while reading: these fields may be mixed, read them again
+  // a newer op was published while reading: read its fields instead (one being published
+  // right now is caught below: its ticket is closed under a newer sequence)
   if (Atomics.load(ctl, ${GEN}) !== gen) continue;
   if (fn < 0) break;
   const seq = gen & ${(1 << (32 - 12)) - 1};

@@ -97,7 +97,7 @@ describeData("training stages on real examples", () => {
     const windowLoss = async (dir: string): Promise<number> => {
       const m = await AnyEcg.load(dir, { merge: false });
       const dm = new DenseLabelModel(m.encoder);
-      const windows = new DenseWindowSampler([{ records: records, share: 1 }], 10, c.seed).batch(3, 16);
+      const windows = new DenseWindowSampler([{ records, share: 1 }], 10, c.seed).batch(3, 16);
       const items = await Promise.all(windows.map((w) => denseItem(loader, w, m.config)));
       const loss = noGrad(() => scope(() => dm.loss(items).item()));
       m.dispose();
@@ -161,7 +161,7 @@ describeData("training stages on real examples", () => {
     );
     const init = await AnyEcg.load(c.init!, { merge: false });
     const loader = new EcgLoader(dataDir);
-    const windows = new DenseWindowSampler([{ records: records, share: 1 }], 10, c.seed).batch(0, 4);
+    const windows = new DenseWindowSampler([{ records, share: 1 }], 10, c.seed).batch(0, 4);
     const items = await Promise.all(windows.map((w) => denseItem(loader, w, init.config)));
     const labels = noGrad(() => scope(() => new DenseLabelModel(init.encoder).loss(items).item()));
     init.dispose();

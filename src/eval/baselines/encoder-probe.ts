@@ -55,10 +55,8 @@ export class EncoderProbePredictor implements Predictor {
     const scores: number[][] = DENSE_FINDINGS.map(() => []);
     const labels: number[][] = DENSE_FINDINGS.map(() => []);
     const loader = new EcgLoader(dataDir);
-    for (const w of new DenseWindowSampler([{ records: records, share: 1 }], 10, opts.seed).batch(
-      0,
-      opts.windows,
-    )) {
+    const sampler = new DenseWindowSampler([{ records, share: 1 }], 10, opts.seed);
+    for (const w of sampler.batch(0, opts.windows)) {
       const { ecg: prepared, targets: t } = await denseItem(loader, w, this.model.config);
       const z = noGrad(() => scope(() => this.probe.logits([prepared]).data.slice()));
       for (let i = 0; i < t.length; i++) {
