@@ -22,7 +22,7 @@ import { zeroGrad } from "../nn/params.js";
 import { cosineLr } from "../nn/schedule.js";
 import { backward, noGrad, scope, type Parameter, type Tensor } from "../tensor/index.js";
 import { formatSeconds, type ProgressSink } from "../data/progress.js";
-import { loadTrainState, saveTrainState, type LoopPosition } from "./state.js";
+import { loadTrainState, saveTrainState, trainStateFile, type LoopPosition } from "./state.js";
 import { writeLossSvg } from "./plot.js";
 
 /** What the loop trains: frozen parameters (`frozen`) take no gradient and no update. */
@@ -150,7 +150,7 @@ export async function trainLoop<B>(
   const acc = o.accumulation ?? 1;
   const title = o.title ?? "training";
   mkdirSync(o.runDir, { recursive: true });
-  const statePath = join(o.runDir, "state.safetensors");
+  const statePath = trainStateFile(o.runDir);
   const logPath = join(o.runDir, "log.jsonl");
   const params = model.parameters();
   const trained = params.filter((p) => !p.frozen);

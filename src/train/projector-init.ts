@@ -1,8 +1,8 @@
 /**
  * Data-dependent initialisation of the projector (stage config `standardizeProjector`): its
  * first layer set to standardize every input feature over the tokens of some training ECGs
- * (Projector.standardizeInput says why). Run at every start of the stage: a resumed run then
- * loads its saved weights over it.
+ * (Projector.standardizeInput says why). Run when the stage starts afresh; a resumed stage
+ * loads its trained projector from its state instead.
  */
 import type { AnyEcg, EcgInput } from "../model/anyecg.js";
 import { noGrad, scope } from "../tensor/index.js";

@@ -62,7 +62,7 @@ import {
 import { setTrainable } from "./parts.js";
 import { add, scale, type Tensor } from "../tensor/index.js";
 import { standardizeProjector } from "./projector-init.js";
-import { recoverDir, replaceDir } from "./state.js";
+import { recoverDir, replaceDir, trainStateFile } from "./state.js";
 
 export interface RunStageOptions {
   resume?: boolean;
@@ -278,7 +278,7 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
     } else {
       setTrainable(model, c.trainable);
       // a resumed stage loads its trained projector from the state: no initialisation to redo
-      if (c.standardizeProjector && !existsSync(join(c.out, "state.safetensors"))) {
+      if (c.standardizeProjector && !existsSync(trainStateFile(c.out))) {
         const some = train.items.slice(0, c.standardizeProjector);
         standardizeProjector(model, (await Promise.all(some.map((it) => loader.load(it.ex)))).flat());
       }

@@ -9,6 +9,7 @@
  * determine the rest of the run bit for bit.
  */
 import { existsSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { AdamW } from "../nn/adamw.js";
 import { openSafetensors, writeSafetensors, type SafetensorsInput } from "../nn/safetensors.js";
 import type { Parameter } from "../tensor/index.js";
@@ -27,6 +28,11 @@ export interface LoopPosition {
 }
 
 const META_KEY = "anyecg.train";
+
+/** The training state's file in a run folder (a stage resumes when it exists). */
+export function trainStateFile(runDir: string): string {
+  return join(runDir, "state.safetensors");
+}
 const M = "adam.m.";
 const V = "adam.v.";
 
