@@ -47,7 +47,7 @@ import {
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ecgTokenCountForSamples, tokenTimeSpan } from "./ecg-tokens.js";
+import { ecgTokenCountForSamples } from "./ecg-tokens.js";
 import { EcgEncoder } from "./encoder.js";
 import { Llama, type KVCache } from "./llama.js";
 import { prepareEcg, type PreparedEcg } from "./preprocess.js";
@@ -181,31 +181,30 @@ export class AnyEcg {
 
   /** ECGs -> projected tokens [sum of counts, LM width], in order. */
   encodeEcgs(ecgs: readonly PreparedEcg[]): Tensor {
-    const projected = this.projector.forward(this.encoder.withFindings(this.encoder.encode(ecgs).tokens));
-    return this.config.timeWords ? add(projected, this.timeWords(ecgs)) : projected;
+    const { tokens, starts } = this.encoder.encode(ecgs);
+    const projected = this.projector.forward(this.encoder.withFindings(tokens));
+    return this.config.timeWords ? add(projected, this.timeWords(starts)) : projected;
   }
 
   /**
-   * Time words ([sum of counts, LM width], config `timeWords`): for each time token of the ECGs,
-   * the language model's own embedding of the whole seconds at which the token starts, as the
-   * answers write them (the "4" of "4.5s"); the CLS token gets none.
+   * Time words ([rows, LM width], config `timeWords`) for the encoder's rows starting at
+   * `starts` (s; NaN for a CLS row, which gets none): the language model's own embedding of the
+   * whole seconds at which each row starts, as the answers write them (the "4" of "4.5s").
    *
    * Why: the answers' times had to be decoded from the encoder's sinusoidal time embedding, and
    * the small LM never learned to (it answered every location question with "none" or the whole
    * window). With tied embeddings, a token that carries the embedding of "4" makes "4" the
    * easiest word to write after attending to it: the time is copied, not computed.
    */
-  private timeWords(ecgs: readonly PreparedEcg[]): Tensor {
+  private timeWords(starts: readonly number[]): Tensor {
     const ids: number[] = [];
     const plan = new RowPlanBuilder();
-    for (const e of ecgs) {
-      plan.endRow(); // CLS: no time
-      const n = ecgTokenCountForSamples(e.samples, this.config) - 1;
-      for (let i = 0; i < n; i++) {
-        const word = this.secondsWord(Math.floor(tokenTimeSpan(i, e.samples, this.config).start));
+    for (const start of starts) {
+      if (!Number.isNaN(start)) {
+        const word = this.secondsWord(Math.floor(start));
         for (const id of word) plan.add(ids.push(id) - 1, 1 / word.length);
-        plan.endRow();
       }
+      plan.endRow(); // a CLS row (NaN) stays zero
     }
     return sparseRows(this.lm.embedIds(ids), plan.build());
   }

@@ -200,9 +200,10 @@ export class EcgEncoder implements HasParameters {
 
   /**
    * Encodes ECGs into their joined tokens (encoder width, before the projector), all ECGs'
-   * tokens one after another: returns the tensor [sum of counts, width] and each ECG's count.
+   * tokens one after another: returns the tensor [sum of counts, width], each ECG's count and
+   * each row's start time in its ECG (s; NaN for the CLS rows).
    */
-  encode(ecgs: readonly PreparedEcg[]): { tokens: Tensor; counts: number[] } {
+  encode(ecgs: readonly PreparedEcg[]): { tokens: Tensor; counts: number[]; starts: number[] } {
     const c = this.c;
     // an ECG given twice (a training batch reusing a record) is encoded once
     const unique = [...new Set(ecgs)];
@@ -228,12 +229,14 @@ export class EcgEncoder implements HasParameters {
     const plan = new RowPlanBuilder();
     const counts: number[] = [];
     const times: number[] = [];
+    const starts: number[] = [];
     for (const e of ecgs) {
       const start = plan.rows;
       const { cls, patches } = rowsOf.get(e)!;
       for (const r of cls) plan.add(r, 1 / cls.length);
       plan.endRow();
       times.push(NaN);
+      starts.push(NaN);
       const n = patchTokenCount(e.samples, c);
       if (n !== patches.length) throw new Error("encoder: patch count mismatch");
       const g = poolGroup(n, this.config.tokenBudget);
@@ -243,11 +246,12 @@ export class EcgEncoder implements HasParameters {
         plan.endRow();
         const span = tokenTimeSpan(i, e.samples, this.config);
         times.push((span.start + span.end) / 2);
+        starts.push(span.start);
       }
       counts.push(plan.rows - start);
     }
     const joined = sparseRows(all, plan.build());
-    return { tokens: add(joined, timeEmbedding(times, c.width)), counts };
+    return { tokens: add(joined, timeEmbedding(times, c.width)), counts, starts };
   }
 
   /** The windows of one ECG, with its present leads and each window's real patches. */
