@@ -90,6 +90,11 @@ export interface StageConfig {
    * `timeWords`; they add no weights, so the stage that starts the projector can turn them on).
    */
   timeWords?: boolean;
+  /**
+   * Multimodal stage: move each localization window of an annotated database by a random offset
+   * every time it is drawn, with the answer recomputed (jitter.ts). Default false.
+   */
+  jitter?: boolean;
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
@@ -194,6 +199,10 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))
     fail("cinc2017Share must be in [0, 1)");
   if (c.augment !== undefined && typeof c.augment !== "boolean") fail("augment must be true or false");
+  if (c.jitter !== undefined) {
+    if (typeof c.jitter !== "boolean") fail("jitter must be true or false");
+    if (c.kind !== "multimodal") fail("jitter is for multimodal stages");
+  }
   if (c.timeWords !== undefined) {
     if (typeof c.timeWords !== "boolean") fail("timeWords must be true or false");
     if (c.kind !== "multimodal" || !c.init) fail("timeWords is for multimodal stages that start from init");

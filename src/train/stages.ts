@@ -51,6 +51,7 @@ import {
   type DenseWindow,
 } from "./dense.js";
 import { EcgLoader, mixStage, readExamples } from "./examples.js";
+import { LocationJitter } from "./jitter.js";
 import {
   trainLoop,
   type BatchSource,
@@ -237,8 +238,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords, jitter } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords, jitter }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -283,9 +284,15 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
         standardizeProjector(model, (await Promise.all(some.map((it) => loader.load(it.ex)))).flat());
       }
       const labels = c.labels ? await labelsTerm(c, model, loader, c.labels) : null;
+      const jitter = c.jitter ? new LocationJitter(c.data) : null;
+      // training draws only: validation keeps its fixed windows
+      const drawn = (ex: Example, i: number, k: number, valid: boolean): Promise<Example> =>
+        jitter && !valid ? jitter.apply(ex, Rng.for(c.seed, "jitter", i, k)) : Promise.resolve(ex);
       const convs = async (items: Item[], i: number, valid: boolean): Promise<Batch<ChatBatch>> => ({
         data: {
-          chat: await Promise.all(items.map((it) => conversation(it.ex, model, ecgLoader))),
+          chat: await Promise.all(
+            items.map(async (it, k) => conversation(await drawn(it.ex, i, k, valid), model, ecgLoader)),
+          ),
           labels: labels ? await (valid ? labels.windows.valid(i) : labels.windows.train(i)) : [],
         },
         tokens: items.reduce((s, it) => s + it.len, 0),

@@ -65,6 +65,12 @@ describe("stage configs", () => {
       /timeWords must be true or false/,
     );
     expect(parseStageConfig({ ...ok, kind: "multimodal", timeWords: true }, "a.json").timeWords).toBe(true);
+    expect(() => parseStageConfig({ ...ok, jitter: true }, "a.json")).toThrow(
+      /jitter is for multimodal stages/,
+    );
+    expect(() => parseStageConfig({ ...ok, kind: "multimodal", jitter: "on" }, "a.json")).toThrow(
+      /jitter must be true or false/,
+    );
     expect(() => loadStageConfig("configs/none.json")).toThrow(/configs\/none.json/);
   });
 });

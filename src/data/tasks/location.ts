@@ -52,8 +52,11 @@ export interface Finding {
   name: string;
 }
 
+/** A record's reference annotations: what a finding's answer intervals are computed from. */
+export type RecordAnnotations = Pick<AnnotatedRecord, "info" | "annotations" | "episodes">;
+
 /** The answer intervals of a finding in a window. */
-export function findingIntervals(rec: AnnotatedRecord, f: Finding, w: SampleWindow): Interval[] {
+export function findingIntervals(rec: RecordAnnotations, f: Finding, w: SampleWindow): Interval[] {
   const fs = rec.info.fs;
   return f.kind === "beat"
     ? beatIntervals(rec.annotations, new Set([f.code]), w, fs, rec.info.length)
