@@ -48,6 +48,11 @@ export interface EncoderConfig {
    * our QRS detector) added to its tokens through a linear embedding (default false).
    */
   rhythm?: boolean;
+  /**
+   * Beat-shape features of each patch (morphology.ts: QRS width, difference from the window's
+   * median beat) added to its tokens through a linear embedding (default false).
+   */
+  morphology?: boolean;
 }
 
 export interface LlamaConfig {

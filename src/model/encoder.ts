@@ -23,8 +23,9 @@
  * 0.6 s to ~1.7 h) is added, so the language model knows where in a long recording every token
  * sits (the paper's per-window time embedding, made per token so pooled tokens keep it).
  *
- * Rhythm (our addition, `rhythm` in the config): each patch's beat-timing features (rhythm.ts)
- * enter through a linear embedding added to the tokens of that patch in every lead.
+ * Rhythm and morphology (our additions, `rhythm` and `morphology` in the config): each patch's
+ * beat-timing features (rhythm.ts) and beat-shape features (morphology.ts) enter through linear
+ * embeddings added to the tokens of that patch in every lead.
  *
  * Findings (our addition, `findings` in the config): a linear head scores every token for the
  * beat types and rhythms the labels stage (0d) teaches, and `withFindings` appends their
@@ -43,6 +44,7 @@ import {
 } from "../nn/layers.js";
 import { patchesPerWindow, windowSamples, type AnyEcgConfig, type EncoderConfig } from "./config.js";
 import { patchTokenCount, poolGroup, tokenTimeSpan } from "./ecg-tokens.js";
+import { MORPHOLOGY_FEATURES } from "./morphology.js";
 import { RHYTHM_FEATURES } from "./rhythm.js";
 import type { PreparedEcg } from "./preprocess.js";
 
@@ -113,6 +115,8 @@ export class EcgEncoder implements HasParameters {
   readonly posEmbed: Embedding;
   /** Beat-timing features -> token (`rhythm` in the config), or null. */
   readonly rhythmEmbed: Linear | null;
+  /** Beat-shape features -> token (`morphology` in the config), or null. */
+  readonly morphEmbed: Linear | null;
   readonly blocks: Block[];
   readonly norm: LayerNorm;
   /** Per-token findings head (`findings` in the config), or null. */
@@ -130,8 +134,10 @@ export class EcgEncoder implements HasParameters {
     this.leadEmbed = new Embedding("encoder.lead_embed", LEADS + 1, c.width, { rng });
     this.posEmbed = new Embedding("encoder.pos_embed", P + 1, c.width, { rng });
     // unit-scale init: the features start as strong as the normalised patch embedding
-    const std = 1 / Math.sqrt(RHYTHM_FEATURES);
-    this.rhythmEmbed = c.rhythm ? new Linear("encoder.rhythm_embed", RHYTHM_FEATURES, c.width, { rng, std }) : null; // prettier-ignore
+    const embed = (name: string, n: number): Linear =>
+      new Linear(name, n, c.width, { rng, std: 1 / Math.sqrt(n) });
+    this.rhythmEmbed = c.rhythm ? embed("encoder.rhythm_embed", RHYTHM_FEATURES) : null;
+    this.morphEmbed = c.morphology ? embed("encoder.morph_embed", MORPHOLOGY_FEATURES) : null;
     this.blocks = Array.from({ length: c.depth }, (_, i) => new Block(`encoder.blocks.${i}`, c, rng));
     this.norm = new LayerNorm("encoder.norm", c.width, 1e-6);
     const K = c.findings?.length ?? 0;
@@ -140,7 +146,7 @@ export class EcgEncoder implements HasParameters {
   }
 
   parameters(): Parameter[] {
-    const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, this.rhythmEmbed, ...this.blocks, this.norm]; // prettier-ignore
+    const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, this.rhythmEmbed, this.morphEmbed, ...this.blocks, this.norm]; // prettier-ignore
     return [...parts, this.findings].flatMap((m) => m?.parameters() ?? []);
   }
 
@@ -160,6 +166,16 @@ export class EcgEncoder implements HasParameters {
     return this.findings ? concat([tokens, sigmoid(this.findings.forward(tokens))], 1) : tokens;
   }
 
+  /** The per-patch feature sets the config switches on, with their embeddings. */
+  private patchFeatures(): { embed: Linear; width: number; of: (e: PreparedEcg) => Float32Array }[] {
+    const out = [];
+    if (this.rhythmEmbed)
+      out.push({ embed: this.rhythmEmbed, width: RHYTHM_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "rhythm") }); // prettier-ignore
+    if (this.morphEmbed)
+      out.push({ embed: this.morphEmbed, width: MORPHOLOGY_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "morphology") }); // prettier-ignore
+    return out;
+  }
+
   /**
    * Encodes one batch of windows: returns [B, Tmax, width]; window b's real tokens are rows
    * [0, tokensOf(job b)) in the packed order of the module comment.
@@ -172,9 +188,8 @@ export class EcgEncoder implements HasParameters {
     const lengths = jobs.map(tokensOf);
     const T = Math.max(...lengths);
     const B = jobs.length;
-    const F = RHYTHM_FEATURES;
     const patches = new Float32Array(B * T * ps);
-    const rhythm = this.rhythmEmbed ? new Float32Array(B * T * F) : null;
+    const features = this.patchFeatures().map((f) => ({ ...f, rows: new Float32Array(B * T * f.width) }));
     const leadIds = new Int32Array(B * T).fill(LEADS);
     const posIds = new Int32Array(B * T).fill(P);
     jobs.forEach((j, b) => {
@@ -183,7 +198,10 @@ export class EcgEncoder implements HasParameters {
         for (const l of j.leads) {
           const src = j.ecg.leads[l]!;
           patches.set(src.subarray(j.w * W + p * ps, j.w * W + (p + 1) * ps), row * ps);
-          if (rhythm) rhythm.set(rhythmOf(j.ecg).subarray((j.w * P + p) * F, (j.w * P + p + 1) * F), row * F);
+          for (const f of features) {
+            const F = f.width;
+            f.rows.set(f.of(j.ecg).subarray((j.w * P + p) * F, (j.w * P + p + 1) * F), row * F);
+          }
           leadIds[row] = l;
           posIds[row] = p;
           row++;
@@ -193,7 +211,7 @@ export class EcgEncoder implements HasParameters {
     if (this.patchNorm) x = this.patchNorm.forward(x);
     x = add(x, this.leadEmbed.forward(leadIds, [B, T]));
     x = add(x, this.posEmbed.forward(posIds, [B, T]));
-    if (this.rhythmEmbed) x = add(x, this.rhythmEmbed.forward(tensor(rhythm!, [B, T, F])));
+    for (const f of features) x = add(x, f.embed.forward(tensor(f.rows, [B, T, f.width])));
     for (const blk of this.blocks) x = blk.forward(x, lengths);
     return this.norm.forward(x);
   }
@@ -270,13 +288,14 @@ export class EcgEncoder implements HasParameters {
   }
 }
 
-/** An ECG's rhythm features (prepared with the encoder's `rhythm` setting). */
-function rhythmOf(e: PreparedEcg): Float32Array {
-  if (!e.rhythm)
+/** An ECG's per-patch features of one kind, checked to be there. */
+function featuresOf(e: PreparedEcg, kind: "rhythm" | "morphology"): Float32Array {
+  const f = e[kind];
+  if (!f)
     throw new RangeError(
-      `encoder: ECG ${e.name} was prepared without rhythm features (encoder.rhythm is on)`,
+      `encoder: ECG ${e.name} was prepared without ${kind} features (encoder.${kind} is on)`,
     );
-  return e.rhythm;
+  return f;
 }
 
 /** Consecutive windows in batches of at most CHUNK_TOKENS padded tokens. */

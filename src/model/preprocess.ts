@@ -12,7 +12,8 @@
  *   drift must not squash the amplitude of every other window (for a 10-s ECG this is the
  *   paper's per-lead scaling). A window's padding past the end stays 0 and is masked anyway.
  * - Rhythm (with `encoder.rhythm`): beats are detected on the record at its own rate, and each
- *   patch gets its beat-timing features (rhythm.ts).
+ *   patch gets its beat-timing features (rhythm.ts); with `encoder.morphology`, the shapes of
+ *   the same beats on the first detection lead, against the window's median beat (morphology.ts).
  */
 import { InputError } from "../errors.js";
 import { toStandard12, STANDARD_LEADS } from "../ecg/leads.js";
@@ -21,7 +22,8 @@ import { resample } from "../ecg/resample.js";
 import { fillNaN, minMaxScale } from "../ecg/scale.js";
 import type { EncoderConfig } from "./config.js";
 import { patchesPerWindow, windowSamples } from "./config.js";
-import { detectBeatTimes, rhythmFeatures } from "./rhythm.js";
+import { morphologyFeatures } from "./morphology.js";
+import { detectBeatTimes, detectionOrder, rhythmFeatures } from "./rhythm.js";
 
 export interface PreparedEcg {
   /** Record name (for messages). */
@@ -38,6 +40,8 @@ export interface PreparedEcg {
   windows: number;
   /** Beat-timing features [windows x patches per window x RHYTHM_FEATURES], or null (`encoder.rhythm` off). */
   rhythm: Float32Array | null;
+  /** Beat-shape features [windows x patches per window x MORPHOLOGY_FEATURES], or null (`encoder.morphology` off). */
+  morphology: Float32Array | null;
 }
 
 function where(ecg: Ecg): string {
@@ -78,17 +82,21 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig): PreparedEcg {
   if (samples < 1) throw new InputError(file, `too short: no sample at ${enc.sampleRate} Hz`);
   const windows = Math.ceil(samples / W);
   const leads = resampled.map((y) => (y ? scaleWindows(y, W, windows) : null));
-  const rhythm = enc.rhythm
-    ? rhythmFeatures(
-        detectBeatTimes(
-          std.signals.map((x, i) => (std.mask[i] ? x : null)),
-          ecg.fs,
-        ),
-        windows * patchesPerWindow(enc),
-        enc.patchSamples / enc.sampleRate,
+  const slots = std.signals.map((x, i) => (std.mask[i] ? x : null));
+  const beats = enc.rhythm || enc.morphology ? detectBeatTimes(slots, ecg.fs) : null;
+  const P = patchesPerWindow(enc);
+  const rhythm = enc.rhythm ? rhythmFeatures(beats!, windows * P, enc.patchSamples / enc.sampleRate) : null;
+  const morphology = enc.morphology
+    ? morphologyFeatures(
+        fillNaN(slots[detectionOrder(slots)[0]!]!),
+        ecg.fs,
+        beats!,
+        windows,
+        P,
+        enc.windowSeconds,
       )
     : null;
-  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm };
+  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm, morphology };
 }
 
 /** Copies y into windows * W samples, min-max scaling each window's real part. */

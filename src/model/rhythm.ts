@@ -34,14 +34,20 @@ const REFERENCE_SECONDS = 10;
 /** Half-width (s) of the neighbourhood the irregularity is averaged over. */
 const IRREGULARITY_SECONDS = 3;
 
+/** The present leads in the order they are tried for detection (and read for beat shapes). */
+export function detectionOrder(leads: readonly (Float32Array | null)[]): number[] {
+  return [...DETECTION_LEADS, ...leads.keys()].filter((l, i, a) => a.indexOf(l) === i && leads[l]);
+}
+
 /**
  * Beat times (s) of a record given as standard-lead slots (null: absent) at `fs`: the detector
  * on the two most suitable present leads (the second fills the first's gaps).
  */
 export function detectBeatTimes(leads: readonly (Float32Array | null)[], fs: number): Float64Array {
-  const order = [...DETECTION_LEADS, ...leads.keys()].filter((l, i, a) => a.indexOf(l) === i && leads[l]);
   const beats = detectQrsMultiLead(
-    order.slice(0, 2).map((l) => leads[l]!),
+    detectionOrder(leads)
+      .slice(0, 2)
+      .map((l) => leads[l]!),
     fs,
   );
   return Float64Array.from(beats, (b) => b / fs);

@@ -202,3 +202,22 @@ describe("rhythm features", () => {
     expect(() => run(prepareEcg(mitdb, config.encoder))).toThrow(/prepared without rhythm features/);
   });
 });
+
+describe("morphology features", () => {
+  const both = parseConfig({ ...config, encoder: { ...config.encoder, rhythm: true, morphology: true } });
+
+  it("enter the tokens beside the rhythm features; an ECG prepared without them is refused", () => {
+    const enc = new EcgEncoder(both, new Rng(3));
+    expect(enc.parameters().map((p) => p.name)).toContain("encoder.morph_embed.weight");
+    const p = prepareEcg(mitdb, both.encoder);
+    expect(p.morphology!.length).toBe(20 * 6);
+    expect(p.morphology!.some((v) => v !== 0)).toBe(true);
+    const run = (q: PreparedEcg): Float32Array =>
+      noGrad(() => scope(() => enc.encode([q]).tokens.data.slice()));
+    const a = run(p);
+    const wider = run({ ...p, morphology: p.morphology!.map((v, i) => (i % 6 === 0 ? v + 1 : v)) });
+    expect(a.some((v, i) => v !== wider[i])).toBe(true);
+    const withRhythmOnly = prepareEcg(mitdb, { ...both.encoder, morphology: false });
+    expect(() => run(withRhythmOnly)).toThrow(/prepared without morphology features/);
+  });
+});
