@@ -151,7 +151,9 @@ export class AnyEcg {
       );
     const rng = new Rng(seed);
     this.encoder = new EcgEncoder(config, rng);
-    this.projector = new Projector(this.encoder.outputWidth, config.projectorWidth, config.lm.width, rng);
+    this.projector = new Projector(this.encoder.outputWidth, config.projectorWidth, config.lm.width, rng, {
+      norm: config.projectorNorm ?? false,
+    });
     this.lm = new Llama(config.lm, rng);
     this.lm.addLora(config.lora, rng);
   }

@@ -95,6 +95,11 @@ export interface AnyEcgConfig {
   tokenBudget: number;
   lora: LoraConfig;
   /**
+   * An RMS norm on the projector's output (projector.ts), its gain started at the scale of the
+   * LM's word embeddings by the stage that starts the projector (default false).
+   */
+  projectorNorm?: boolean;
+  /**
    * Time words (anyecg.ts): each ECG time token also carries the language model's embedding of
    * the whole seconds it starts at, so answers can copy their times. Adds no weights.
    */
@@ -215,8 +220,9 @@ export function validateConfig(c: AnyEcgConfig): void {
   if (!Number.isInteger(c.lora.r) || c.lora.r < 0) throw new RangeError("config: lora.r must be >= 0");
   const ok = new Set(["q", "k", "v", "o", "gate", "up", "down"]);
   for (const t of c.lora.targets) if (!ok.has(t)) throw new RangeError(`config: unknown LoRA target ${t}`);
-  if (c.timeWords !== undefined && typeof c.timeWords !== "boolean")
-    throw new RangeError("config: timeWords must be true or false");
+  for (const k of ["timeWords", "projectorNorm"] as const)
+    if (c[k] !== undefined && typeof c[k] !== "boolean")
+      throw new RangeError(`config: ${k} must be true or false`);
 }
 
 /** Parses and checks a config.json object (missing optional parts take the shipping defaults). */
@@ -230,6 +236,7 @@ export function parseConfig(json: unknown, file = "config.json"): AnyEcgConfig {
     lm: { ...d.lm, ...o.lm },
     tokenBudget: o.tokenBudget ?? d.tokenBudget,
     lora: { ...d.lora, ...o.lora },
+    ...(o.projectorNorm !== undefined ? { projectorNorm: o.projectorNorm } : {}),
     ...(o.timeWords !== undefined ? { timeWords: o.timeWords } : {}),
   };
   validateConfig(c);

@@ -1,7 +1,8 @@
 /**
  * Data-dependent initialisation of the projector (stage config `standardizeProjector`): its
  * first layer set to standardize every input feature over the tokens of some training ECGs
- * (Projector.standardizeInput says why). Run when the stage starts afresh; a resumed stage
+ * (Projector.standardizeInput says why), and its output norm, if it has one, to the scale of the
+ * language model's word embeddings. Run when the stage starts afresh; a resumed stage
  * loads its trained projector from its state instead.
  */
 import type { AnyEcg, EcgInput } from "../model/anyecg.js";
@@ -39,8 +40,20 @@ export function projectorInputStats(
   return { mean, std };
 }
 
-/** Sets the projector's first layer to standardize its input over these ECGs' tokens. */
+/** Root mean square of the language model's word embeddings (all entries). */
+export function wordEmbeddingRms(model: AnyEcg): number {
+  const w = model.lm.embed.weight.data;
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i]! ** 2;
+  return Math.sqrt(s / w.length);
+}
+
+/**
+ * Sets the projector's first layer to standardize its input over these ECGs' tokens, and its
+ * output norm (if any) to the words' scale.
+ */
 export function standardizeProjector(model: AnyEcg, ecgs: readonly EcgInput[]): void {
   const { mean, std } = projectorInputStats(model, ecgs);
   model.projector.standardizeInput(mean, std);
+  if (model.projector.norm) model.projector.setOutputScale(wordEmbeddingRms(model));
 }

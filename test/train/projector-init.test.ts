@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { readEcg } from "../../src/ecg/read.js";
 import { AnyEcg, Tokenizer, tinyConfig } from "../../src/model/index.js";
 import { parseConfig } from "../../src/model/config.js";
-import { projectorInputStats, standardizeProjector } from "../../src/train/projector-init.js";
+import {
+  projectorInputStats,
+  standardizeProjector,
+  wordEmbeddingRms,
+} from "../../src/train/projector-init.js";
 import { noGrad, scope } from "../../src/tensor/index.js";
 import { samplesDir } from "../data.js";
 
@@ -36,6 +40,23 @@ describe("standardizeProjector", () => {
         for (let i = 0; i < D; i++) want += w0[o * D + i]! * ((x[r * D + i]! - mean[i]!) / std[i]!);
         expect(got[r * H + o]).toBeCloseTo(want, 3);
       }
+    model.dispose();
+  });
+
+  it("starts the output norm at the words' scale: every ECG token as large as a word embedding", () => {
+    const tok = Tokenizer.train(["Report: Sinus rhythm"], 300);
+    const config = parseConfig({ ...tinyConfig(tok.vocabSize), projectorNorm: true });
+    const model = new AnyEcg(config, tok, 2);
+    expect(model.projector.parameters().map((p) => p.name)).toContain("projector.norm.weight");
+    standardizeProjector(model, ecgs);
+    const words = wordEmbeddingRms(model);
+    const W = config.lm.width;
+    const y = noGrad(() => scope(() => model.encodeEcgs([model.prepare(ecgs[1]!)]).data.slice()));
+    for (let r = 0; r < y.length / W; r++) {
+      let s = 0;
+      for (let i = 0; i < W; i++) s += y[r * W + i]! ** 2;
+      expect(Math.sqrt(s / W) / words).toBeCloseTo(1, 1); // up to the norm's epsilon
+    }
     model.dispose();
   });
 });
