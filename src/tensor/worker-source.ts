@@ -3,9 +3,9 @@
  * code works from the TypeScript sources (tests) and from the compiled `dist/` (CLI).
  *
  * Protocol over a shared Int32Array `ctl` (dynamic chunking, so a descheduled thread never
- * holds up an op): the main thread closes the ticket (`ctl[TICKET]` = (new op sequence << 12) |
+ * holds up an op): the main thread closes the ticket (`ctl[TICKET]` = (new op sequence << CHUNK_BITS) |
  * all chunks taken), writes the kernel index, the chunk count and the arguments, zeroes
- * `ctl[DONE]`, opens the ticket (`ctl[TICKET]` = sequence << 12), then bumps the generation
+ * `ctl[DONE]`, opens the ticket (`ctl[TICKET]` = sequence << CHUNK_BITS), then bumps the generation
  * `ctl[GEN]` and notifies. Every thread, the main one included, claims chunk
  * indices by compare-exchange on the ticket, runs kernel(chunk, chunks, ...args) and counts it
  * in `ctl[DONE]`; the main thread returns once all chunks are done. A worker that wakes late
@@ -65,11 +65,11 @@ for (;;) {
   // right now is caught below: its ticket is closed under a newer sequence)
   if (Atomics.load(ctl, ${GEN}) !== gen) continue;
   if (fn < 0) break;
-  const seq = gen & ${(1 << (32 - 12)) - 1};
+  const seq = gen & ${(1 << (32 - CHUNK_BITS)) - 1};
   if (mode === 1) {
     // the fields may be those of a newer op being published (its ticket is then closed under
     // a newer sequence): run a broadcast only for the op this thread woke for
-    if (Atomics.load(ctl, ${TICKET}) >>> ${12} !== seq) continue;
+    if (Atomics.load(ctl, ${TICKET}) >>> ${CHUNK_BITS} !== seq) continue;
     if (tid < nt) {
       call(fn, tid, nt);
       Atomics.add(ctl, ${DONE}, 1);
@@ -79,9 +79,9 @@ for (;;) {
   }
   for (;;) {
     const v = Atomics.load(ctl, ${TICKET});
-    if (v >>> ${12} !== seq) break;
+    if (v >>> ${CHUNK_BITS} !== seq) break;
     const n = Atomics.load(ctl, ${NT});
-    const c = v & ${(1 << 12) - 1};
+    const c = v & ${MAX_CHUNKS};
     if (c >= n) break;
     if (Atomics.compareExchange(ctl, ${TICKET}, v, v + 1) !== v) continue;
     call(Atomics.load(ctl, ${FN}), c, n);
