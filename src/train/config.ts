@@ -75,12 +75,6 @@ export interface StageConfig {
   /** Labels stage: noise and baseline wander on the training windows (default false). */
   augment?: boolean;
   /**
-   * Labels stage: the share of training windows whose waveform the encoder does not see, only
-   * their beat-timing and beat-shape features (default 0), so that its findings rest on those
-   * patient-independent features too.
-   */
-  blankWaveform?: number;
-  /**
    * Multimodal stage that trains the encoder: add the labels stage's loss on `batchSize`
    * labelled windows per micro-batch, times `weight` (the window settings above apply).
    */
@@ -205,8 +199,6 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))
     fail("cinc2017Share must be in [0, 1)");
   if (c.augment !== undefined && typeof c.augment !== "boolean") fail("augment must be true or false");
-  if (c.blankWaveform !== undefined && !(c.blankWaveform >= 0 && c.blankWaveform < 1))
-    fail("blankWaveform must be in [0, 1)");
   if (c.jitter !== undefined) {
     if (typeof c.jitter !== "boolean") fail("jitter must be true or false");
     if (c.kind !== "multimodal") fail("jitter is for multimodal stages");

@@ -60,8 +60,6 @@ export interface DenseWindow {
   leads: string[];
   /** Noise and wander to add (training windows), or none. */
   augment?: Augmentation | null;
-  /** Hide the waveform from the encoder: it sees only the beat features (training windows). */
-  blankWaveform?: boolean;
 }
 
 /** A prepared window with its targets: [time tokens x findings], 1 = present. */
@@ -100,8 +98,7 @@ export function denseTargets(w: DenseWindow, samples: number, config: AnyEcgConf
 /** Reads, cuts, augments and prepares a window (records cached by the loader) with its targets. */
 export async function denseItem(loader: EcgLoader, w: DenseWindow, config: AnyEcgConfig): Promise<DenseItem> {
   const cut = cutExample(await loader.record(w.record.info.path), w.leads, w.window.start, w.window.end);
-  let ecg = prepareEcg(w.augment ? augmentEcg(cut, w.augment) : cut, config.encoder);
-  if (w.blankWaveform) ecg = { ...ecg, leads: ecg.leads.map((l) => l && new Float32Array(l.length)) };
+  const ecg = prepareEcg(w.augment ? augmentEcg(cut, w.augment) : cut, config.encoder);
   const complete = w.record.complete;
   const known = complete ? Uint8Array.from(DENSE_FINDINGS, (f) => (complete.includes(f.code) ? 1 : 0)) : null;
   return { ecg, targets: denseTargets(w, ecg.samples, config), known };
@@ -125,16 +122,12 @@ export class DenseWindowSampler {
   private readonly pools: Pool[];
   private readonly shares: number[];
 
-  /**
-   * `sources`: records and their shares of the windows; `augment`: noise and wander on them;
-   * `blankShare`: the share of windows whose waveform is hidden (training).
-   */
+  /** `sources`: records and their shares of the windows; `augment`: noise and wander on them (training). */
   constructor(
     sources: readonly DenseSource[],
     readonly seconds: number,
     readonly seed: number,
     readonly augment = false,
-    readonly blankShare = 0,
   ) {
     const used = sources.filter((s) => s.records.length > 0 && s.share > 0);
     if (used.length === 0) throw new RangeError("dense labels: no annotated records to draw windows from");
@@ -150,11 +143,7 @@ export class DenseWindowSampler {
   /** The `size` windows of batch `i`. */
   batch(i: number, size: number): DenseWindow[] {
     const rng = Rng.for(this.seed, "dense", i);
-    const windows = Array.from({ length: size }, () => this.draw(rng));
-    if (this.blankShare === 0) return windows;
-    // its own stream, so that the windows are the ones a sampler without blanking draws
-    const blank = Rng.for(this.seed, "blank", i);
-    return windows.map((w) => ({ ...w, blankWaveform: blank.next() < this.blankShare }));
+    return Array.from({ length: size }, () => this.draw(rng));
   }
 
   private draw(rng: Rng): DenseWindow {

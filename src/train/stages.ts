@@ -238,8 +238,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, blankWaveform, labels, standardizeProjector, timeWords, jitter } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, blankWaveform, labels, standardizeProjector, timeWords, jitter }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords, jitter } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords, jitter }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -399,22 +399,17 @@ async function labelWindows(
   const records = await annotatedRecords(c.data);
   const share = c.cinc2017Share ?? 0;
   const af = share > 0 ? await loadCinc2017Rhythms(c.data) : [];
-  const side = (
-    split: "train" | "valid",
-    seed: number,
-    augment: boolean,
-    blank: number,
-  ): DenseWindowSampler => {
+  const side = (split: "train" | "valid", seed: number, augment: boolean): DenseWindowSampler => {
     const some = records.filter((r) => r.split === split);
     if (some.length === 0) throw new InputError(c.data, `no annotated ${split} records (mitdb, cpsc2021)`);
     const sources = [
       { records: some, share: 1 - share },
       { records: af.filter((r) => r.split === split), share },
     ];
-    return new DenseWindowSampler(sources, c.windowSeconds ?? 10, seed, augment, blank);
+    return new DenseWindowSampler(sources, c.windowSeconds ?? 10, seed, augment);
   };
-  const train = side("train", c.seed, c.augment ?? false, c.blankWaveform ?? 0);
-  const valid = side("valid", c.seed + 1, false, 0);
+  const train = side("train", c.seed, c.augment ?? false);
+  const valid = side("valid", c.seed + 1, false);
   const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>
     Promise.all(windows.map((w) => denseItem(loader, w, model.config)));
   return { train: (i) => items(train.batch(i, size)), valid: (i) => items(valid.batch(i, size)) };

@@ -118,28 +118,6 @@ describeData("dense targets on MIT-BIH", () => {
       expect(w.record.split).toBe("train");
     }
   });
-
-  it("hides the waveform of about the asked share of windows, and draws the same windows", async () => {
-    const train = records.filter((r) => r.split === "train");
-    const plain = new DenseWindowSampler([{ records: train, share: 1 }], 10, 7, true).batch(2, 64);
-    const some = new DenseWindowSampler([{ records: train, share: 1 }], 10, 7, true, 0.5).batch(2, 64);
-    expect(some.map((w) => [w.window, w.leads, w.augment])).toEqual(plain.map((w) => [w.window, w.leads, w.augment])); // prettier-ignore
-    const blank = some.filter((w) => w.blankWaveform).length;
-    expect(blank).toBeGreaterThan(16);
-    expect(blank).toBeLessThan(48);
-    expect(plain.some((w) => w.blankWaveform)).toBe(false);
-    // a hidden window: no waveform, the same beat features and targets as when shown
-    const w = { ...some.find((x) => x.blankWaveform)!, augment: null };
-    const loader = new EcgLoader(dataDir);
-    const cfg = { ...config, encoder: { ...config.encoder, rhythm: true, morphology: true } };
-    const shown = await denseItem(loader, { ...w, blankWaveform: false }, cfg);
-    const hidden = await denseItem(loader, w, cfg);
-    expect(shown.ecg.leads.some((l) => l?.some((v) => v !== 0))).toBe(true);
-    expect(hidden.ecg.leads.every((l) => l === null || l.every((v) => v === 0))).toBe(true);
-    expect(hidden.ecg.rhythm).toEqual(shown.ecg.rhythm);
-    expect(hidden.ecg.morphology).toEqual(shown.ecg.morphology);
-    expect(hidden.targets).toEqual(shown.targets);
-  });
 });
 
 describe("sigmoid cross-entropy of the labels stage", () => {
