@@ -5,7 +5,9 @@
  * tokens alone, without the language model. Used for the patch-length ablation (encoders trained
  * with 0.5-s and 2-s patches by the same labels stage). Examples: the quality bench's validation
  * split (runs/quality/dataset, built when missing), tasks location and location_long. Then the
- * token-level AUC per finding on windows of the held-out records (threshold-free).
+ * token-level AUC per finding on windows of the held-out records (threshold-free), and how well
+ * the encoder tells a 10-s window with the finding asked from one without (the presence the
+ * language model's first answer word decides, and the IoU that decision alone would reach).
  */
 import { existsSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
@@ -14,7 +16,10 @@ import { buildDataset } from "../src/data/build.js";
 import { loadCpsc2021 } from "../src/data/sources/cpsc2021.js";
 import { loadMitdb } from "../src/data/sources/mitdb.js";
 import { EncoderProbePredictor } from "../src/eval/baselines/encoder-probe.js";
-import { parseEcgRoots, readExamples } from "../src/eval/examples.js";
+import { parseEcgRoots, readExamples, resolveEcgPaths, type EvalExample } from "../src/eval/examples.js";
+import { rocAuc } from "../src/eval/metrics/auc.js";
+import { parseLocalizationIntervals } from "../src/eval/metrics/iou.js";
+import { readExampleEcgs } from "../src/eval/predictors.js";
 import { formatValue } from "../src/eval/report.js";
 import { runEval, selectExamples } from "../src/eval/runner.js";
 import { constantPredictor } from "../src/eval/setup.js";
@@ -43,12 +48,14 @@ export default async function probe(opts: BenchOptions): Promise<Record<string, 
     (r) => r.split === "valid",
   );
   const aucs: Record<string, Record<string, { positives: number; auc: number | null }>> = {};
+  const presence: Record<string, Record<string, Presence>> = {};
   const columns: { model: string; rows: { task: string; dataset: string; metric: string; n: number; value: number | null }[] }[] = []; // prettier-ignore
   for (const dir of models) {
     const predictor = await EncoderProbePredictor.load(dir, constant);
     const r = await runEval({ examples, dataFile: validFile, roots: parseEcgRoots([dataDir]), predictor });
     columns.push({ model: dir, rows: r.summary.rows.filter((row) => row.metric.startsWith("IoU")) });
     aucs[dir] = await predictor.tokenAuc(validRecords, dataDir, { windows: 512, seed: 1 });
+    presence[dir] = await windowPresence(predictor, examples, validFile);
   }
   const keys = columns[0]!.rows.map((r) => `${r.task}|${r.dataset}|${r.metric}`);
   printTable(
@@ -83,5 +90,61 @@ export default async function probe(opts: BenchOptions): Promise<Record<string, 
       ["macro", "", ...models.map((m) => formatValue("AUC", macro(m)))],
     ],
   );
-  return { data: validFile, perGroup, examples: examples.length, columns, tokenAuc: aucs };
+  console.log(
+    "\nwindow presence (10-s questions): AUC of the highest token logit for the finding asked, and the IoU of",
+  );
+  console.log("answering the whole window above the best threshold, else No ... Found (a ceiling: the threshold is fit here):"); // prettier-ignore
+  const sets = Object.keys(presence[models[0]!]!);
+  printTable(
+    ["dataset", "n", ...models.flatMap((m) => [`AUC ${m}`, `IoU ${m}`])],
+    sets.map((d) => [
+      d,
+      presence[models[0]!]![d]!.n,
+      ...models.flatMap((m) => [formatValue("AUC", presence[m]![d]!.auc), formatValue("IoU", presence[m]![d]!.ceiling)]), // prettier-ignore
+    ]),
+  );
+  return { data: validFile, perGroup, examples: examples.length, columns, tokenAuc: aucs, presence };
+}
+
+interface Presence {
+  n: number;
+  auc: number | null;
+  ceiling: number;
+}
+
+/**
+ * Per dataset, over its 10-s localization questions: how well the encoder's highest token logit
+ * for the finding asked tells windows with the finding from windows without, and the IoU of the
+ * answers the language model could give with that alone (the whole window, or No ... Found).
+ */
+async function windowPresence(
+  predictor: EncoderProbePredictor,
+  examples: readonly EvalExample[],
+  dataFile: string,
+): Promise<Record<string, Presence>> {
+  const rows: { dataset: string; score: number; found: boolean; cover: number }[] = [];
+  for (const e of examples) {
+    if (e.task !== "location" || !e.abnormalType) continue;
+    const paths = resolveEcgPaths(e, parseEcgRoots([dataDir]), dataFile);
+    const [ecg] = await readExampleEcgs(e, paths);
+    const score = predictor.maxLogit(ecg!, e.abnormalType);
+    const spans = parseLocalizationIntervals(e.answer);
+    if (score === null || spans === null) continue;
+    const seconds = ecg!.signals[0]!.length / ecg!.fs;
+    const cover = spans.reduce((s, x) => s + x.end - x.start, 0) / seconds;
+    rows.push({ dataset: e.dataset, score, found: spans.length > 0, cover: Math.min(1, cover) });
+  }
+  const out: Record<string, Presence> = {};
+  for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
+    const some = rows.filter((r) => r.dataset === dataset);
+    const iouAbove = (t: number): number =>
+      some.reduce((s, r) => s + (r.score > t ? (r.found ? r.cover : 0) : r.found ? 0 : 1), 0) / some.length;
+    const ceiling = Math.max(iouAbove(-Infinity), ...some.map((r) => iouAbove(r.score)));
+    const auc = rocAuc(
+      some.map((r) => r.score),
+      some.map((r) => r.found),
+    );
+    out[dataset] = { n: some.length, auc, ceiling };
+  }
+  return out;
 }

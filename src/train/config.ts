@@ -72,6 +72,11 @@ export interface StageConfig {
    * thousands of patients for the AF rhythm, against MIT-BIH's and CPSC 2021's 28).
    */
   cinc2017Share?: number;
+  /**
+   * Labels stage: share of the windows drawn from PTB-XL's training records, labelled as a whole
+   * with their diagnostic superclasses (default 0; for a head whose findings name them).
+   */
+  ptbxlShare?: number;
   /** Labels stage: noise and baseline wander on the training windows (default false). */
   augment?: boolean;
   /**
@@ -198,6 +203,8 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
     fail("windowSeconds must be in (0, 600]");
   if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))
     fail("cinc2017Share must be in [0, 1)");
+  if (c.ptbxlShare !== undefined && !(c.ptbxlShare >= 0 && c.ptbxlShare + (c.cinc2017Share ?? 0) < 1))
+    fail("ptbxlShare must be >= 0, and with cinc2017Share below 1");
   if (c.augment !== undefined && typeof c.augment !== "boolean") fail("augment must be true or false");
   if (c.jitter !== undefined) {
     if (typeof c.jitter !== "boolean") fail("jitter must be true or false");

@@ -16,11 +16,16 @@
  * (a third of the time) so that single-lead devices are covered. Optionally a share of the
  * windows comes from CinC 2017's recordings, labelled only as a whole (AF or not): for them the
  * loss counts the AF and flutter targets alone (`AnnotatedRecord.complete`), and they bring
- * thousands of patients to the AF rhythm, which the annotated databases show in 10. Training
+ * thousands of patients to the AF rhythm, which the annotated databases show in 10. Likewise a
+ * share may come from PTB-XL's records, labelled as a whole with their diagnostic superclasses
+ * (myocardial infarction, ST/T change, conduction disturbance, hypertrophy, normal), for a head
+ * whose findings name them: the beat and rhythm labels say nothing about what a 12-lead report
+ * is about, and the encoder is frozen after this stage. Training
  * windows may get noise and baseline wander (augment.ts). Batch i is a pure function of
  * (seed, i), as the loop's resume requires.
  *
- * The head (one linear map from encoder width to the findings, `encoder.findings`) is part of
+ * The head (one linear map from encoder width to the findings the model config lists,
+ * `encoder.findings`, each one a source labels: `headFindings`) is part of
  * the encoder: its probabilities join the tokens into the projector in the later stages. The loss is the plain mean sigmoid
  * cross-entropy over all (token, finding) pairs, so the head stays calibrated (a logit above 0
  * means more likely than not). A first version added the mean over the positive pairs (positives
@@ -30,6 +35,7 @@
 import { mergeIntervals, roundTenth, type Interval, type SampleWindow } from "../data/intervals.js";
 import { Rng } from "../data/rng.js";
 import { BEAT_NAMES, RHYTHM_NAMES, type AnnotatedRecord } from "../data/sources/mitdb.js";
+import { PTBXL_CLASS_NAMES, ptbxlClassCode } from "../data/sources/ptbxl.js";
 import { findingIntervals, recordFindings, windowAround, type Finding } from "../data/tasks/location.js";
 import type { AnyEcgConfig } from "../model/config.js";
 import type { EcgEncoder } from "../model/encoder.js";
@@ -80,9 +86,10 @@ const COVER = 0.5;
 export function denseTargets(w: DenseWindow, samples: number, config: AnyEcgConfig): Uint8Array {
   const n = patchTokenCount(samples, config.encoder);
   const tokens = Math.ceil(n / poolGroup(n, config.tokenBudget));
-  const K = DENSE_FINDINGS.length;
+  const findings = headFindings(config);
+  const K = findings.length;
   const out = new Uint8Array(tokens * K);
-  DENSE_FINDINGS.forEach((f, k) => {
+  findings.forEach((f, k) => {
     const intervals = findingIntervals(w.record, f, w.window);
     if (intervals.length === 0) return;
     for (let i = 0; i < tokens; i++) {
@@ -99,9 +106,13 @@ export function denseTargets(w: DenseWindow, samples: number, config: AnyEcgConf
 export async function denseItem(loader: EcgLoader, w: DenseWindow, config: AnyEcgConfig): Promise<DenseItem> {
   const cut = cutExample(await loader.record(w.record.info.path), w.leads, w.window.start, w.window.end);
   const ecg = prepareEcg(w.augment ? augmentEcg(cut, w.augment) : cut, config.encoder);
-  const complete = w.record.complete;
-  const known = complete ? Uint8Array.from(DENSE_FINDINGS, (f) => (complete.includes(f.code) ? 1 : 0)) : null;
-  return { ecg, targets: denseTargets(w, ecg.samples, config), known };
+  const complete = new Set(w.record.complete ?? ANNOTATED_CODES);
+  const known = Uint8Array.from(headFindings(config), (f) => (complete.has(f.code) ? 1 : 0));
+  return {
+    ecg,
+    targets: denseTargets(w, ecg.samples, config),
+    known: known.every((k) => k === 1) ? null : known,
+  };
 }
 
 /** Records to draw windows from, and the share of each batch's windows they get. */
@@ -168,18 +179,41 @@ function pickIndex(u: number, weights: readonly number[]): number {
   return i;
 }
 
-/** The finding names in the head's order, as the model config lists them (`encoder.findings`). */
+/** The finding names in the head's order, as the shipping model config lists them (`encoder.findings`). */
 export const DENSE_FINDING_NAMES: readonly string[] = DENSE_FINDINGS.map((f) => f.name);
+
+/**
+ * Every finding a head can be trained on: the annotated beat types and rhythms, and PTB-XL's
+ * diagnostic superclasses, which label a whole record (`loadPtbxlClasses`).
+ */
+const KNOWN_FINDINGS: readonly Finding[] = [
+  ...DENSE_FINDINGS,
+  ...Object.entries(PTBXL_CLASS_NAMES).map(([cls, name]): Finding => ({ kind: "rhythm", code: ptbxlClassCode(cls), name })), // prettier-ignore
+];
+
+/** The codes an annotated database (MIT-BIH, CPSC 2021) annotates: its beats and rhythms. */
+const ANNOTATED_CODES: ReadonlySet<string> = new Set(DENSE_FINDINGS.map((f) => f.code));
+
+/** The findings of a model's head, in its order (`encoder.findings`, each a known finding's name). */
+export function headFindings(config: AnyEcgConfig): Finding[] {
+  const names = config.encoder.findings ?? [];
+  if (names.length === 0) throw new RangeError("labels: the model's encoder.findings lists no finding");
+  return names.map((n) => {
+    const f = KNOWN_FINDINGS.find((k) => k.name === n);
+    if (!f)
+      throw new RangeError(
+        `labels: encoder.findings names ${JSON.stringify(n)}, which no labelled source has (known: ${KNOWN_FINDINGS.map((k) => k.name).join(", ")})`,
+      );
+    return f;
+  });
+}
 
 /** The encoder with its per-token findings head (`encoder.findings`, these findings in this order). */
 export class DenseLabelModel implements TrainableModel<DenseItem[]> {
+  /** The head's findings, in its order. */
+  readonly findings: Finding[];
   constructor(readonly encoder: EcgEncoder) {
-    const names = encoder.c.findings ?? [];
-    if (names.join("\n") !== DENSE_FINDING_NAMES.join("\n"))
-      throw new RangeError(
-        `labels stage: the model's encoder.findings must list the ${DENSE_FINDINGS.length} findings ` +
-          `${JSON.stringify(DENSE_FINDING_NAMES)} in this order (it lists ${names.length})`,
-      );
+    this.findings = headFindings(encoder.config);
   }
 
   /** The encoder's parameters, its findings head included. */
@@ -205,7 +239,7 @@ export class DenseLabelModel implements TrainableModel<DenseItem[]> {
   loss(items: DenseItem[]): Tensor {
     const z = this.logits(items.map((i) => i.ecg));
     const n = z.size;
-    const K = DENSE_FINDINGS.length;
+    const K = this.findings.length;
     const targets = new Uint8Array(n);
     const known = new Uint8Array(n).fill(1);
     let o = 0;
@@ -250,10 +284,10 @@ export function denseIntervals(
   ecg: PreparedEcg,
   config: AnyEcgConfig,
 ): Map<string, Interval[]> {
-  const K = DENSE_FINDINGS.length;
+  const K = model.findings.length;
   const z = noGrad(() => scope(() => model.logits([ecg]).data.slice()));
   const out = new Map<string, Interval[]>();
-  DENSE_FINDINGS.forEach((f, k) => {
+  model.findings.forEach((f, k) => {
     const spans: Interval[] = [];
     for (let i = 0; i * K < z.length; i++)
       if (z[i * K + k]! > 0) spans.push(tokenTimeSpan(i, ecg.samples, config));

@@ -30,6 +30,7 @@ import { join } from "node:path";
 import type { Example } from "../data/example.js";
 import { loadCinc2017Rhythms } from "../data/sources/cinc2017.js";
 import { loadCpsc2021 } from "../data/sources/cpsc2021.js";
+import { loadPtbxlClasses } from "../data/sources/ptbxl.js";
 import { loadMitdb, type AnnotatedRecord } from "../data/sources/mitdb.js";
 import { InputError } from "../errors.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
@@ -42,14 +43,7 @@ import { Tokenizer } from "../model/tokenizer.js";
 import { BatchStream } from "./batches.js";
 import type { StageConfig } from "./config.js";
 import { ContrastiveModel, type PairBatch } from "./contrastive.js";
-import {
-  DENSE_FINDINGS,
-  DenseLabelModel,
-  DenseWindowSampler,
-  denseItem,
-  type DenseItem,
-  type DenseWindow,
-} from "./dense.js";
+import { DenseLabelModel, DenseWindowSampler, denseItem, type DenseItem, type DenseWindow } from "./dense.js";
 import { EcgLoader, mixStage, readExamples } from "./examples.js";
 import { LocationJitter } from "./jitter.js";
 import {
@@ -238,8 +232,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords, jitter } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, augment, labels, standardizeProjector, timeWords, jitter }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -399,12 +393,15 @@ async function labelWindows(
   const records = await annotatedRecords(c.data);
   const share = c.cinc2017Share ?? 0;
   const af = share > 0 ? await loadCinc2017Rhythms(c.data) : [];
+  const ptbxlShare = c.ptbxlShare ?? 0;
+  const ptbxl = ptbxlShare > 0 ? await loadPtbxlClasses(c.data) : [];
   const side = (split: "train" | "valid", seed: number, augment: boolean): DenseWindowSampler => {
     const some = records.filter((r) => r.split === split);
     if (some.length === 0) throw new InputError(c.data, `no annotated ${split} records (mitdb, cpsc2021)`);
     const sources = [
-      { records: some, share: 1 - share },
+      { records: some, share: 1 - share - ptbxlShare },
       { records: af.filter((r) => r.split === split), share },
+      { records: ptbxl.filter((r) => r.split === split), share: ptbxlShare },
     ];
     return new DenseWindowSampler(sources, c.windowSeconds ?? 10, seed, augment);
   };
@@ -425,7 +422,7 @@ async function labelsStage(c: StageConfig, o: RunStageOptions): Promise<StageRes
     for (const p of dm.parameters()) p.frozen = false;
     const modelDir = join(c.out, "model");
     const tokens = (b: DenseItem[]): number =>
-      b.reduce((s, i) => s + i.targets.length / DENSE_FINDINGS.length, 0);
+      b.reduce((s, i) => s + i.targets.length / model.config.encoder.findings!.length, 0);
     const save = (dir: string): void => model.save(dir);
     const loop = await trainLoop(
       dm,

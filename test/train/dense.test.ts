@@ -10,16 +10,25 @@ import { shippingConfig } from "../../src/model/config.js";
 import { loadCinc2017Rhythms } from "../../src/data/sources/cinc2017.js";
 import {
   DENSE_FINDINGS,
+  DENSE_FINDING_NAMES,
   DenseWindowSampler,
   denseItem,
   denseTargets,
+  headFindings,
   sigmoidCrossEntropy,
 } from "../../src/train/dense.js";
+import {
+  PTBXL_CLASS_NAMES,
+  loadPtbxl,
+  loadPtbxlClasses,
+  ptbxlClassCode,
+} from "../../src/data/sources/ptbxl.js";
 import { EcgLoader } from "../../src/train/examples.js";
 import { tensor } from "../../src/tensor/index.js";
 import type { EcgAnnotation } from "../../src/ecg/record.js";
 
-const config = shippingConfig();
+const shipping = shippingConfig();
+const config = { ...shipping, encoder: { ...shipping.encoder, findings: [...DENSE_FINDING_NAMES] } };
 const K = DENSE_FINDINGS.length;
 const k = (code: string): number => DENSE_FINDINGS.findIndex((f) => f.code === code);
 
@@ -201,5 +210,54 @@ describeData("CinC 2017 recordings in the labels stage", () => {
     expect(
       new DenseWindowSampler([{ records: mitdb, share: 1 }], 10, 3).batch(0, 50).every((w) => !w.augment),
     ).toBe(true);
+  });
+});
+
+describeData("PTB-XL records in the labels stage", () => {
+  const withClasses = {
+    ...config,
+    encoder: {
+      ...config.encoder,
+      findings: [...config.encoder.findings, ...Object.values(PTBXL_CLASS_NAMES)],
+    },
+  };
+  const KC = withClasses.encoder.findings.length;
+
+  it("each record carries its statements' diagnostic superclasses over its whole length", async () => {
+    const recs = await loadPtbxlClasses(dataDir);
+    const { records, statements } = await loadPtbxl(dataDir);
+    expect(recs.length).toBeGreaterThan(300);
+    for (const r of recs.slice(0, 50)) {
+      const src = records.find((x) => x.path === r.info.path)!;
+      const classes = new Set(src.scp.map((s) => statements.get(s.code)!.diagnosticClass).filter(Boolean));
+      expect(new Set(r.episodes.map((e) => e.rhythm))).toEqual(new Set([...classes].map(ptbxlClassCode)));
+      for (const e of r.episodes) expect([e.start, e.end]).toEqual([0, 1000]);
+      expect(r.complete).toEqual(Object.keys(PTBXL_CLASS_NAMES).map(ptbxlClassCode));
+    }
+  });
+
+  it("a PTB-XL window: every token has its classes, and only the classes count", async () => {
+    const recs = await loadPtbxlClasses(dataDir);
+    const mi = recs.find((r) => r.episodes.some((e) => e.rhythm === "ptbxl:MI"))!;
+    const item = await denseItem(new EcgLoader(dataDir), { record: mi, window: { start: 0, end: 1000 }, leads: mi.info.leads }, withClasses); // prettier-ignore
+    const miIndex = withClasses.encoder.findings.indexOf(PTBXL_CLASS_NAMES.MI!);
+    for (let i = 0; i < 20; i++) expect(item.targets[i * KC + miIndex]).toBe(1);
+    expect(
+      Array.from(item.known!)
+        .map((x, j) => (x ? withClasses.encoder.findings[j] : ""))
+        .filter(Boolean),
+    ).toEqual(Object.values(PTBXL_CLASS_NAMES));
+  });
+
+  it("an MIT-BIH window: its beats and rhythms count, the diagnostic classes do not", async () => {
+    const rec = (await loadMitdb(dataDir)).find((r) => r.info.name === "119")!;
+    const item = await denseItem(new EcgLoader(dataDir), { record: rec, window: { start: 0, end: 3600 }, leads: ["II"] }, withClasses); // prettier-ignore
+    expect(Array.from(item.known!).filter((x) => x === 1).length).toBe(K);
+    expect(Array.from(item.known!.subarray(K))).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("a head naming a finding no source labels is refused", () => {
+    const bad = { ...config, encoder: { ...config.encoder, findings: ["Premature ventricular contraction", "Unicorn"] } }; // prettier-ignore
+    expect(() => headFindings(bad)).toThrow(/encoder.findings names "Unicorn", which no labelled source has/);
   });
 });

@@ -130,6 +130,11 @@ describeData("training stages on real examples", () => {
       /^(Duration: \d+\.\ds-\d+\.\ds(, \d+\.\ds-\d+\.\ds)*|No Premature ventricular contraction Found)$/,
     );
     expect((await asked("P wave")).answer).toBe("fallback");
+    // the window's presence score: intervals exactly when some token's logit is above 0
+    const pvc = probe.maxLogit(ecg, "Premature ventricular contraction")!;
+    expect(Number.isFinite(pvc)).toBe(true);
+    expect((await asked("Premature ventricular contraction")).answer.startsWith("Duration")).toBe(pvc > 0);
+    expect(probe.maxLogit(ecg, "P wave")).toBeNull();
   });
 
   const mm = (out: string): StageConfig =>

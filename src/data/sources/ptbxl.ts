@@ -3,12 +3,13 @@
  * patient ids, recording dates, signal-quality columns and folds (`ptbxl_database.csv`), and the
  * statement table (`scp_statements.csv`).
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { STANDARD_LEADS } from "../../ecg/leads.js";
 import { InputError, readInputText } from "../../errors.js";
 import { parseCsv, parsePythonNumberDict } from "../csv.js";
 import type { Split } from "../example.js";
 import { ptbxlSplit } from "../splits.js";
+import type { AnnotatedRecord } from "./mitdb.js";
 
 export interface ScpStatement {
   code: string;
@@ -146,4 +147,46 @@ export function capitalize(s: string): string {
 /** The report statements of a record, most likely first, in English. */
 export function ptbxlReport(rec: PtbxlRecord, statements: Map<string, ScpStatement>): string[] {
   return rec.scp.map((s) => capitalize(statements.get(s.code)?.description ?? s.code));
+}
+
+/**
+ * PTB-XL's five diagnostic superclasses as findings the encoder labels (stage 0d with
+ * `ptbxlShare`): the class code's name, and the episode code a record carries for it.
+ */
+export const PTBXL_CLASS_NAMES: Readonly<Record<string, string>> = {
+  NORM: "Normal ECG",
+  MI: "Myocardial infarction",
+  STTC: "ST/T change",
+  CD: "Conduction disturbance",
+  HYP: "Hypertrophy",
+};
+
+/** The episode code of a diagnostic superclass ("ptbxl:MI"). */
+export function ptbxlClassCode(cls: string): string {
+  return `ptbxl:${cls}`;
+}
+
+/**
+ * PTB-XL records as records labelled as a whole with their diagnostic superclasses (those of
+ * any of their statements, as the reports list them all): one episode per class over the whole
+ * record, and only the classes' codes complete (its beats are not annotated). Records without a
+ * diagnostic statement are left out.
+ */
+export async function loadPtbxlClasses(dataDir: string): Promise<AnnotatedRecord[]> {
+  const { records, statements } = await loadPtbxl(dataDir);
+  const complete = Object.keys(PTBXL_CLASS_NAMES).map(ptbxlClassCode);
+  return records.flatMap((r) => {
+    const classes = new Set(r.scp.map((s) => statements.get(s.code)?.diagnosticClass ?? "").filter((c) => c in PTBXL_CLASS_NAMES)); // prettier-ignore
+    if (classes.size === 0) return [];
+    const info = {
+      path: r.path,
+      name: basename(r.path),
+      fs: r.fs,
+      length: r.length,
+      leads: r.leads,
+      comments: [],
+    };
+    const episodes = [...classes].map((c) => ({ rhythm: ptbxlClassCode(c), start: 0, end: r.length }));
+    return [{ info, annotations: [], episodes, split: r.split, patient: r.patient, complete }];
+  });
 }

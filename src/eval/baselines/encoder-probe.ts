@@ -11,15 +11,10 @@ import { formatLocalizationAnswer } from "../../data/intervals.js";
 import { AnyEcg } from "../../model/anyecg.js";
 import type { AnnotatedRecord } from "../../data/sources/mitdb.js";
 import { noGrad, scope } from "../../tensor/index.js";
-import {
-  DENSE_FINDINGS,
-  DenseLabelModel,
-  DenseWindowSampler,
-  denseIntervals,
-  denseItem,
-} from "../../train/dense.js";
+import { DenseLabelModel, DenseWindowSampler, denseIntervals, denseItem } from "../../train/dense.js";
 import { EcgLoader } from "../../train/examples.js";
 import { rocAuc } from "../metrics/auc.js";
+import type { Ecg } from "../../ecg/record.js";
 import type { PredictInput, Prediction, Predictor } from "../predictors.js";
 import { findingName } from "./findings.js";
 
@@ -51,9 +46,10 @@ export class EncoderProbePredictor implements Predictor {
     dataDir: string,
     opts: { windows: number; seed: number; minPositives?: number },
   ): Promise<Record<string, { positives: number; auc: number | null }>> {
-    const K = DENSE_FINDINGS.length;
-    const scores: number[][] = DENSE_FINDINGS.map(() => []);
-    const labels: number[][] = DENSE_FINDINGS.map(() => []);
+    const findings = this.probe.findings;
+    const K = findings.length;
+    const scores: number[][] = findings.map(() => []);
+    const labels: number[][] = findings.map(() => []);
     const loader = new EcgLoader(dataDir);
     const sampler = new DenseWindowSampler([{ records, share: 1 }], 10, opts.seed);
     for (const w of sampler.batch(0, opts.windows)) {
@@ -65,12 +61,27 @@ export class EncoderProbePredictor implements Predictor {
       }
     }
     const out: Record<string, { positives: number; auc: number | null }> = {};
-    DENSE_FINDINGS.forEach((f, k) => {
+    findings.forEach((f, k) => {
       const positives = labels[k]!.reduce((s, y) => s + y, 0);
       const auc = positives >= (opts.minPositives ?? 20) ? rocAuc(scores[k]!, labels[k]!) : null;
       out[f.name] = { positives, auc };
     });
     return out;
+  }
+
+  /**
+   * The highest logit of a finding over an ECG's time tokens: how strongly the encoder says the
+   * finding is somewhere in it (null for a finding the head does not know). The language model
+   * answers `No ... Found` or gives times on this evidence.
+   */
+  maxLogit(ecg: Ecg, finding: string): number | null {
+    const k = this.probe.findings.findIndex((f) => f.name === findingName(finding));
+    if (k < 0) return null;
+    const K = this.probe.findings.length;
+    const z = noGrad(() => scope(() => this.probe.logits([this.model.prepare(ecg)]).data.slice()));
+    let max = -Infinity;
+    for (let i = k; i < z.length; i += K) max = Math.max(max, z[i]!);
+    return max;
   }
 
   async predict(input: PredictInput): Promise<Prediction> {
