@@ -34,9 +34,15 @@
  */
 import { mergeIntervals, roundTenth, type Interval, type SampleWindow } from "../data/intervals.js";
 import { Rng } from "../data/rng.js";
-import { BEAT_NAMES, RHYTHM_NAMES, type AnnotatedRecord } from "../data/sources/mitdb.js";
+import type { AnnotatedRecord } from "../data/sources/mitdb.js";
 import { PTBXL_CLASS_NAMES, ptbxlClassCode } from "../data/sources/ptbxl.js";
-import { findingIntervals, recordFindings, windowAround, type Finding } from "../data/tasks/location.js";
+import {
+  LOCATION_FINDINGS,
+  findingIntervals,
+  recordFindings,
+  windowAround,
+  type Finding,
+} from "../data/tasks/location.js";
 import type { AnyEcgConfig } from "../model/config.js";
 import type { EcgEncoder } from "../model/encoder.js";
 import { tokenTimeSpan, patchTokenCount, poolGroup } from "../model/ecg-tokens.js";
@@ -48,15 +54,8 @@ import { augmentEcg, drawAugmentation, type Augmentation } from "./augment.js";
 import { cutExample, type EcgLoader } from "./examples.js";
 import type { TrainableModel } from "./loop.js";
 
-/** The findings labelled, in a fixed order (the head's outputs). */
-export const DENSE_FINDINGS: readonly Finding[] = [
-  ...Object.keys(BEAT_NAMES)
-    .sort()
-    .map((code): Finding => ({ kind: "beat", code, name: BEAT_NAMES[code]! })),
-  ...Object.keys(RHYTHM_NAMES)
-    .sort()
-    .map((code): Finding => ({ kind: "rhythm", code, name: RHYTHM_NAMES[code]! })),
-];
+/** The beat types and rhythms labelled, in a fixed order (the shipping head's outputs). */
+export const DENSE_FINDINGS: readonly Finding[] = LOCATION_FINDINGS;
 
 /** One window of a record to label: where, which leads, what noise. */
 export interface DenseWindow {

@@ -6,29 +6,19 @@
  *
  * Why: the dataset holds a few thousand fixed windows (2,817 10-s MIT-BIH ones), each seen a few
  * times in training, so the language model can learn the answers by heart instead of reading
- * them off the ECG tokens: measured on the shipped checkpoint, the true answer was no likelier
+ * them off the ECG tokens: measured on the third-pass checkpoint, the true answer was no likelier
  * than itself shifted by 1-2 s (8 of 60 validation windows better than all four shifts, chance
  * 12). With jitter, one window's PVC is at a different second every time, and only the ECG
  * tokens' times say where.
  */
 import type { Example } from "../data/example.js";
-import { findingIntervals, type Finding, type RecordAnnotations } from "../data/tasks/location.js";
+import { LOCATION_FINDINGS, findingIntervals, type RecordAnnotations } from "../data/tasks/location.js";
 import { formatLocalizationAnswer, rhythmEpisodes } from "../data/intervals.js";
 import { readAnnotations, readRecordInfo } from "../data/records.js";
 import type { Rng } from "../data/rng.js";
-import { BEAT_NAMES, RHYTHM_NAMES } from "../data/sources/mitdb.js";
 
 /** Findings by their question name (the example's `abnormal_type`). */
-const FINDINGS = new Map<string, Finding>([
-  ...Object.entries(BEAT_NAMES).map(([code, name]): [string, Finding] => [
-    name,
-    { kind: "beat", code, name },
-  ]),
-  ...Object.entries(RHYTHM_NAMES).map(([code, name]): [string, Finding] => [
-    name,
-    { kind: "rhythm", code, name },
-  ]),
-]);
+const FINDINGS = new Map(LOCATION_FINDINGS.map((f) => [f.name, f]));
 
 /** Databases whose records carry `.atr` reference annotations the answers come from. */
 const ANNOTATED = new Set(["mit_bih_arrhythmia", "cpsc2021"]);

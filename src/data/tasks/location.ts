@@ -55,6 +55,16 @@ export interface Finding {
 /** A record's reference annotations: what a finding's answer intervals are computed from. */
 export type RecordAnnotations = Pick<AnnotatedRecord, "info" | "annotations" | "episodes">;
 
+/** Every finding asked about: the beat types, then the rhythms, each sorted by code. */
+export const LOCATION_FINDINGS: readonly Finding[] = [
+  ...Object.keys(BEAT_NAMES)
+    .sort()
+    .map((code): Finding => ({ kind: "beat", code, name: BEAT_NAMES[code]! })),
+  ...Object.keys(RHYTHM_NAMES)
+    .sort()
+    .map((code): Finding => ({ kind: "rhythm", code, name: RHYTHM_NAMES[code]! })),
+];
+
 /** The answer intervals of a finding in a window. */
 export function findingIntervals(rec: RecordAnnotations, f: Finding, w: SampleWindow): Interval[] {
   const fs = rec.info.fs;
@@ -66,20 +76,15 @@ export function findingIntervals(rec: RecordAnnotations, f: Finding, w: SampleWi
 /** Findings present in a record with their occurrence positions (samples), sorted by code. */
 export function recordFindings(rec: AnnotatedRecord): { finding: Finding; positions: number[] }[] {
   const out: { finding: Finding; positions: number[] }[] = [];
-  for (const code of Object.keys(BEAT_NAMES).sort()) {
-    const positions = rec.annotations.filter((a) => a.code === code).map((a) => a.sample);
-    if (positions.length) out.push({ finding: { kind: "beat", code, name: BEAT_NAMES[code]! }, positions });
-  }
-  for (const code of Object.keys(RHYTHM_NAMES).sort()) {
-    const eps = rec.episodes.filter((e) => e.rhythm === code);
-    // Starts and ends too, so that windows also cut episodes at their edges.
-    const positions = eps.flatMap((e) => [
-      e.start,
-      Math.floor((e.start + e.end) / 2),
-      Math.max(e.start, e.end - 1),
-    ]);
-    if (positions.length)
-      out.push({ finding: { kind: "rhythm", code, name: RHYTHM_NAMES[code]! }, positions });
+  for (const finding of LOCATION_FINDINGS) {
+    const positions =
+      finding.kind === "beat"
+        ? rec.annotations.filter((a) => a.code === finding.code).map((a) => a.sample)
+        : // starts and ends too, so that windows also cut episodes at their edges
+          rec.episodes
+            .filter((e) => e.rhythm === finding.code)
+            .flatMap((e) => [e.start, Math.floor((e.start + e.end) / 2), Math.max(e.start, e.end - 1)]);
+    if (positions.length) out.push({ finding, positions });
   }
   return out;
 }
