@@ -123,9 +123,10 @@ async function windowPresence(
   dataFile: string,
 ): Promise<Record<string, Presence>> {
   const rows: { dataset: string; score: number; found: boolean; cover: number }[] = [];
+  const roots = parseEcgRoots([dataDir]);
   for (const e of examples) {
     if (e.task !== "location" || !e.abnormalType) continue;
-    const paths = resolveEcgPaths(e, parseEcgRoots([dataDir]), dataFile);
+    const paths = resolveEcgPaths(e, roots, dataFile);
     const [ecg] = await readExampleEcgs(e, paths);
     const score = predictor.maxLogit(ecg!, e.abnormalType);
     const spans = parseLocalizationIntervals(e.answer);

@@ -31,7 +31,7 @@ import { formatValue, writeResults } from "../src/eval/report.js";
 import { runEval, selectExamples, type RunResult } from "../src/eval/runner.js";
 import { constantPredictor } from "../src/eval/setup.js";
 import type { BenchOptions } from "./run.js";
-import { dataDir, printTable } from "./util.js";
+import { arg, dataDir, printTable } from "./util.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -71,11 +71,6 @@ function modelStamp(dir: string): string {
     .filter(({ s }) => s.isFile())
     .map(({ f, s }) => [f, s.size, s.mtimeMs]);
   return JSON.stringify({ dir: resolve(dir), files }) + "\n";
-}
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
 }
 
 interface Column {

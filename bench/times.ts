@@ -15,16 +15,11 @@ import { parseEcgRoots, readExamples, resolveEcgPaths } from "../src/eval/exampl
 import { readExampleEcgs } from "../src/eval/predictors.js";
 import { AnyEcg } from "../src/model/index.js";
 import type { BenchOptions } from "./run.js";
-import { dataDir, printTable } from "./util.js";
+import { arg, dataDir, printTable } from "./util.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 const SHIFTS = [-2, -1, 1, 2];
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 /** The intervals moved by `d` seconds, clipped to [0, seconds]. */
 function shifted(name: string, intervals: Interval[], d: number, seconds: number): string {

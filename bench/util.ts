@@ -54,3 +54,9 @@ export function runTorchPeer(args: string[]): { result: Record<string, unknown> 
   const line = p.stdout.trim().split("\n").pop()!;
   return { result: JSON.parse(line) as Record<string, unknown> };
 }
+
+/** The value after `name` on the command line, if given. */
+export function arg(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
