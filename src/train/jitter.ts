@@ -12,9 +12,9 @@
  * tokens' times say where.
  */
 import type { Example } from "../data/example.js";
-import { LOCATION_FINDINGS, findingIntervals, type RecordAnnotations } from "../data/tasks/location.js";
-import { formatLocalizationAnswer, rhythmEpisodes } from "../data/intervals.js";
-import { readAnnotations, readRecordInfo } from "../data/records.js";
+import { LOCATION_FINDINGS, findingIntervals } from "../data/tasks/location.js";
+import { formatLocalizationAnswer } from "../data/intervals.js";
+import { readRecordAnnotations, type RecordAnnotations } from "../data/sources/mitdb.js";
 import type { Rng } from "../data/rng.js";
 
 /** Findings by their question name (the example's `abnormal_type`). */
@@ -75,14 +75,7 @@ export class LocationJitter {
   /** A record's header and annotations (read once). */
   private record(path: string): Promise<RecordAnnotations> {
     let r = this.records.get(path);
-    if (!r) {
-      r = (async () => {
-        const info = await readRecordInfo(this.dataDir, path);
-        const annotations = await readAnnotations(this.dataDir, path, "atr");
-        return { info, annotations, episodes: rhythmEpisodes(annotations, info.length) };
-      })();
-      this.records.set(path, r);
-    }
+    if (!r) this.records.set(path, (r = readRecordAnnotations(this.dataDir, path)));
     return r;
   }
 }

@@ -18,10 +18,21 @@ export interface AnnotatedRecord {
   /** Patient (or record, for single-patient databases) id used for splitting. */
   patient: string;
   /**
-   * Codes of the findings whose annotation is complete in this record (default: all of them).
-   * A record labelled as a whole (CinC 2017: AF or not) says nothing about its beats.
+   * Codes of the findings whose annotation is complete in this record (default: every beat type
+   * and rhythm). A record labelled as a whole (CinC 2017: AF or not; PTB-XL: its diagnostic
+   * classes) says nothing about its beats.
    */
   complete?: readonly string[];
+}
+
+/** A record's reference annotations: what a finding's answer intervals are computed from. */
+export type RecordAnnotations = Pick<AnnotatedRecord, "info" | "annotations" | "episodes">;
+
+/** Reads one record's header, `.atr` reference annotations and the rhythm episodes they mark. */
+export async function readRecordAnnotations(dataDir: string, path: string): Promise<RecordAnnotations> {
+  const info = await readRecordInfo(dataDir, path);
+  const annotations = await readAnnotations(dataDir, path, "atr");
+  return { info, annotations, episodes: rhythmEpisodes(annotations, info.length) };
 }
 
 /** Beat-level findings asked about, with the paper's names where it has them. */
@@ -77,11 +88,7 @@ export async function loadAnnotatedRecords(
   const out: AnnotatedRecord[] = [];
   for (const [k, name] of names.entries()) {
     onRecord?.(k, names.length);
-    const path = `${folder}/${name}`;
-    const info = await readRecordInfo(dataDir, path);
-    const annotations = await readAnnotations(dataDir, path, "atr");
-    const episodes = rhythmEpisodes(annotations, info.length);
-    out.push({ info, annotations, episodes, ...side(name) });
+    out.push({ ...(await readRecordAnnotations(dataDir, `${folder}/${name}`)), ...side(name) });
   }
   return out;
 }

@@ -19,7 +19,7 @@ import {
 } from "../intervals.js";
 import { question, type ParaphraseKind } from "../paraphrases.js";
 import { Rng } from "../rng.js";
-import { BEAT_NAMES, RHYTHM_NAMES, type AnnotatedRecord } from "../sources/mitdb.js";
+import { BEAT_NAMES, RHYTHM_NAMES, type AnnotatedRecord, type RecordAnnotations } from "../sources/mitdb.js";
 import type { LudbRecord } from "../sources/ludb.js";
 
 export interface LocationConfig {
@@ -51,9 +51,6 @@ export interface Finding {
   code: string;
   name: string;
 }
-
-/** A record's reference annotations: what a finding's answer intervals are computed from. */
-export type RecordAnnotations = Pick<AnnotatedRecord, "info" | "annotations" | "episodes">;
 
 /** Every finding asked about: the beat types, then the rhythms, each sorted by code. */
 export const LOCATION_FINDINGS: readonly Finding[] = [
