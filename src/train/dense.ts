@@ -190,6 +190,8 @@ const KNOWN_FINDINGS: readonly Finding[] = [
   ...Object.entries(PTBXL_CLASS_NAMES).map(([cls, name]): Finding => ({ kind: "rhythm", code: ptbxlClassCode(cls), name })), // prettier-ignore
 ];
 
+const KNOWN_BY_NAME = new Map(KNOWN_FINDINGS.map((f) => [f.name, f]));
+
 /** The codes an annotated database (MIT-BIH, CPSC 2021) annotates: its beats and rhythms. */
 const ANNOTATED_CODES: ReadonlySet<string> = new Set(DENSE_FINDINGS.map((f) => f.code));
 
@@ -198,7 +200,7 @@ export function headFindings(config: AnyEcgConfig): Finding[] {
   const names = config.encoder.findings ?? [];
   if (names.length === 0) throw new RangeError("labels: the model's encoder.findings lists no finding");
   return names.map((n) => {
-    const f = KNOWN_FINDINGS.find((k) => k.name === n);
+    const f = KNOWN_BY_NAME.get(n);
     if (!f)
       throw new RangeError(
         `labels: encoder.findings names ${JSON.stringify(n)}, which no labelled source has (known: ${KNOWN_FINDINGS.map((k) => k.name).join(", ")})`,
