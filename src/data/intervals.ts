@@ -187,3 +187,34 @@ export function parseLocalizationAnswer(text: string): ParsedLocalization | null
   }
   return { found: true, intervals };
 }
+
+/** What `intervalsInOrder` found in a localization answer being written. */
+export interface AnswerOrder {
+  /** End of the last complete interval that moved forward in time (0: none yet). */
+  safe: number;
+  /** Where the answer should end: the end of the last good interval, when one went back in time. */
+  cut: number | null;
+}
+
+const WRITTEN_PAIR = new RegExp(String.raw`${NUM}s-${NUM}s`, "g");
+
+/**
+ * Checks a `Duration: ...` answer while it is generated: each interval must start at or after
+ * the end of the one before and not end before it starts. A small model that has lost its place
+ * in a long recording repeats intervals until its token limit (31 of 200 long-window answers of
+ * anyecg-small, unreadable, scored 0); ending the answer at the last interval that moved
+ * forward keeps what it had found. Other answers are never cut (`safe` is their length).
+ */
+export function intervalsInOrder(text: string): AnswerOrder {
+  if (!text.startsWith("Duration:")) return { safe: text.length, cut: null };
+  let last = -Infinity;
+  let safe = 0;
+  for (const m of text.matchAll(WRITTEN_PAIR)) {
+    const start = Number(m[1]);
+    const end = Number(m[2]);
+    if (start < last || end < start) return { safe, cut: safe };
+    last = end;
+    safe = m.index + m[0].length;
+  }
+  return { safe, cut: null };
+}

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { InputError } from "../errors.js";
 import type { ProgressSink } from "../data/progress.js";
 import { ClassicalPredictor } from "./baselines/classical.js";
-import { loadOrTrainClassical } from "./baselines/classical-model.js";
+import { loadOrTrainClassical } from "../train/classical.js";
 import { ConstantPredictor, fitConstant } from "./baselines/constant.js";
 import { readExamples } from "./examples.js";
 import { loadModelPredictor } from "./model-predictor.js";

@@ -33,13 +33,16 @@ import {
   type ChatRole,
 } from "./chat-template.js";
 import { Tokenizer } from "./tokenizer.js";
+import type { BeatClassifier } from "../analysis/beats.js";
 import { parseConfig, shippingConfig, validateConfig, type AnyEcgConfig } from "./config.js";
 import {
+  BEAT_CLASSIFIER_FILE,
   ensureDir,
   isHfConfig,
   llamaConfigFromHf,
   loadParameters,
   openWeights,
+  readBeatClassifier,
   readJson,
   writeJson,
   writeParameters,
@@ -47,6 +50,7 @@ import {
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { intervalsInOrder } from "../data/intervals.js";
 import { ecgTokenCountForSamples } from "./ecg-tokens.js";
 import { EcgEncoder } from "./encoder.js";
 import { Llama, type KVCache } from "./llama.js";
@@ -91,7 +95,10 @@ export interface GenerateResult {
   text: string;
   ids: number[];
   promptTokens: number;
-  /** "stop": a stop token ended the answer; "length": maxTokens was reached. */
+  /**
+   * "stop": a stop token ended the answer, or a localization answer went back in time and was
+   * ended at its last interval in order (`intervalsInOrder`); "length": maxTokens was reached.
+   */
   finish: "stop" | "length";
 }
 
@@ -138,6 +145,12 @@ export class AnyEcg {
   private readonly prepared = new WeakMap<object, PreparedEcg>();
   private readonly projected = new WeakMap<object, Float32Array>();
   private readonly secondsWords = new Map<number, number[]>();
+  /**
+   * The classical beat classifier whose class probabilities the encoder reads
+   * (`encoder.beatClasses`); saved beside the weights as `beat-classifier.json`. Not trained by
+   * gradient: a stage sets it (StageConfig `beatClassifier`) and later stages inherit it.
+   */
+  beatClassifier: BeatClassifier | null = null;
 
   constructor(
     readonly config: AnyEcgConfig,
@@ -172,7 +185,7 @@ export class AnyEcg {
   prepare(e: EcgInput): PreparedEcg {
     if (isPrepared(e)) return e;
     let p = this.prepared.get(e);
-    if (!p) this.prepared.set(e, (p = prepareEcg(e, this.config.encoder)));
+    if (!p) this.prepared.set(e, (p = prepareEcg(e, this.config.encoder, this.beatClassifier)));
     return p;
   }
 
@@ -343,7 +356,16 @@ export class AnyEcg {
     const cache = this.lm.newCache();
     const ids: number[] = [];
     let text = "";
+    let emitted = 0;
+    // streams text up to `upTo` (a localization answer only up to its last complete interval,
+    // which intervalsInOrder may still cut the answer back to)
+    const emit = (upTo: number): void => {
+      if (upTo <= emitted) return;
+      opts.onToken?.(text.slice(emitted, upTo));
+      emitted = upTo;
+    };
     let finish: GenerateResult["finish"] = "length";
+    let cut = false;
     let promptTokens = 0;
     try {
       let logits = this.prefill(opts, cache);
@@ -360,18 +382,23 @@ export class AnyEcg {
           break;
         }
         ids.push(id);
-        const piece = decoder.push(id);
-        text += piece;
-        if (piece) opts.onToken?.(piece);
+        text += decoder.push(id);
+        const order = intervalsInOrder(text);
+        if (order.cut !== null) {
+          text = text.slice(0, order.cut);
+          cut = true;
+          finish = "stop";
+          break;
+        }
+        emit(order.safe);
         if (ids.length === maxTokens || cache.length >= this.config.lm.maxPositions) break;
         yield;
         logits = noGrad(() =>
           scope(() => this.lastLogits(this.lm.forward(this.lm.embedIds([id], [1, 1]), cache))),
         );
       }
-      const rest = decoder.flush();
-      text += rest;
-      if (rest) opts.onToken?.(rest);
+      if (!cut) text += decoder.flush();
+      emit(text.length);
     } finally {
       cache.dispose();
     }
@@ -487,6 +514,8 @@ export class AnyEcg {
     if (isHfConfig(json)) return AnyEcg.fromLlama(dir, opts);
     const config = parseConfig(opts.timeWords ? { ...(json as object), timeWords: true } : json, cfgPath);
     const model = new AnyEcg(config, Tokenizer.load(join(dir, "tokenizer.json")));
+    const clf = join(dir, BEAT_CLASSIFIER_FILE);
+    if (existsSync(clf)) model.beatClassifier = readBeatClassifier(clf);
     try {
       const w = openWeights(dir);
       const adapters = new Set(model.lm.loraLayers().flatMap((l) => l.adapterParameters()));
@@ -568,6 +597,7 @@ export class AnyEcg {
         writeParameters(join(dir, "adapter_model.safetensors"), [...adapters], opts.dtype, meta);
       writeJson(join(dir, "config.json"), this.config);
       this.tokenizer.save(join(dir, "tokenizer.json"));
+      if (this.beatClassifier) writeJson(join(dir, BEAT_CLASSIFIER_FILE), this.beatClassifier, 0); // compact: a third of the indented size
     } finally {
       for (const l of merged) l.merge();
     }

@@ -23,6 +23,23 @@ import {
   type SafetensorsWriteDtype,
 } from "../nn/safetensors.js";
 import type { LlamaConfig } from "./config.js";
+import { parseBeatClassifier, type BeatClassifier } from "../analysis/beats.js";
+
+/** The beat classifier's file in a checkpoint folder (models with `encoder.beatClasses`). */
+export const BEAT_CLASSIFIER_FILE = "beat-classifier.json";
+
+/**
+ * Reads a beat classifier: its own JSON, or the classical baseline's model file that holds it
+ * under `beats`; anything else is an InputError naming the file.
+ */
+export function readBeatClassifier(path: string): BeatClassifier {
+  const json = readJson(path) as { kind?: unknown; beats?: unknown } | null;
+  try {
+    return parseBeatClassifier(json && json.kind === undefined ? json.beats : json);
+  } catch (e) {
+    throw new InputError(path, (e as Error).message);
+  }
+}
 
 /** Reads a JSON file; missing or malformed files are InputError naming the file. */
 export function readJson(path: string): unknown {
@@ -35,9 +52,9 @@ export function readJson(path: string): unknown {
 }
 
 /** Writes JSON through a temporary file (never a half-written config). */
-export function writeJson(path: string, value: unknown): void {
+export function writeJson(path: string, value: unknown, indent = 2): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  writeFileSync(tmp, JSON.stringify(value, null, indent) + "\n");
   renameSync(tmp, path);
 }
 

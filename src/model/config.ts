@@ -53,6 +53,12 @@ export interface EncoderConfig {
    * median beat) added to its tokens through a linear embedding (default false).
    */
   morphology?: boolean;
+  /**
+   * Beat-class probabilities of each patch (morphology.ts: the classical beat classifier's N L R
+   * S V F P over the patch's beats) added through a linear embedding (default false). The model
+   * then carries the classifier (`beat-classifier.json` in its folder).
+   */
+  beatClasses?: boolean;
 }
 
 export interface LlamaConfig {

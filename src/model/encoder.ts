@@ -23,9 +23,10 @@
  * 0.6 s to ~1.7 h) is added, so the language model knows where in a long recording every token
  * sits (the paper's per-window time embedding, made per token so pooled tokens keep it).
  *
- * Rhythm and morphology (our additions, `rhythm` and `morphology` in the config): each patch's
- * beat-timing features (rhythm.ts) and beat-shape features (morphology.ts) enter through linear
- * embeddings added to the tokens of that patch in every lead.
+ * Rhythm, morphology and beat classes (our additions, `rhythm`, `morphology` and `beatClasses` in
+ * the config): each patch's beat-timing features (rhythm.ts), beat-shape features and beat-class
+ * probabilities (morphology.ts) enter through linear embeddings added to the tokens of that
+ * patch in every lead.
  *
  * Findings (our addition, `findings` in the config): a linear head scores every token for the
  * beat types and rhythms the labels stage (0d) teaches, and `withFindings` appends their
@@ -44,7 +45,7 @@ import {
 } from "../nn/layers.js";
 import { patchesPerWindow, windowSamples, type AnyEcgConfig, type EncoderConfig } from "./config.js";
 import { patchTokenCount, poolGroup, tokenTimeSpan } from "./ecg-tokens.js";
-import { MORPHOLOGY_FEATURES } from "./morphology.js";
+import { BEAT_CLASS_FEATURES, MORPHOLOGY_FEATURES } from "./morphology.js";
 import { RHYTHM_FEATURES } from "./rhythm.js";
 import type { PreparedEcg } from "./preprocess.js";
 
@@ -117,6 +118,8 @@ export class EcgEncoder implements HasParameters {
   readonly rhythmEmbed: Linear | null;
   /** Beat-shape features -> token (`morphology` in the config), or null. */
   readonly morphEmbed: Linear | null;
+  /** Beat-class probabilities -> token (`beatClasses` in the config), or null. */
+  readonly classEmbed: Linear | null;
   readonly blocks: Block[];
   readonly norm: LayerNorm;
   /** Per-token findings head (`findings` in the config), or null. */
@@ -138,6 +141,7 @@ export class EcgEncoder implements HasParameters {
       new Linear(name, n, c.width, { rng, std: 1 / Math.sqrt(n) });
     this.rhythmEmbed = c.rhythm ? embed("encoder.rhythm_embed", RHYTHM_FEATURES) : null;
     this.morphEmbed = c.morphology ? embed("encoder.morph_embed", MORPHOLOGY_FEATURES) : null;
+    this.classEmbed = c.beatClasses ? embed("encoder.class_embed", BEAT_CLASS_FEATURES) : null;
     this.blocks = Array.from({ length: c.depth }, (_, i) => new Block(`encoder.blocks.${i}`, c, rng));
     this.norm = new LayerNorm("encoder.norm", c.width, 1e-6);
     const K = c.findings?.length ?? 0;
@@ -146,7 +150,7 @@ export class EcgEncoder implements HasParameters {
   }
 
   parameters(): Parameter[] {
-    const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, this.rhythmEmbed, this.morphEmbed, ...this.blocks, this.norm]; // prettier-ignore
+    const parts = [this.patchEmbed, this.patchNorm, this.leadEmbed, this.posEmbed, this.rhythmEmbed, this.morphEmbed, this.classEmbed, ...this.blocks, this.norm]; // prettier-ignore
     return [...parts, this.findings].flatMap((m) => m?.parameters() ?? []);
   }
 
@@ -173,6 +177,8 @@ export class EcgEncoder implements HasParameters {
       out.push({ embed: this.rhythmEmbed, width: RHYTHM_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "rhythm") }); // prettier-ignore
     if (this.morphEmbed)
       out.push({ embed: this.morphEmbed, width: MORPHOLOGY_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "morphology") }); // prettier-ignore
+    if (this.classEmbed)
+      out.push({ embed: this.classEmbed, width: BEAT_CLASS_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "beatClasses") }); // prettier-ignore
     return out;
   }
 
@@ -289,7 +295,7 @@ export class EcgEncoder implements HasParameters {
 }
 
 /** An ECG's per-patch features of one kind, checked to be there. */
-function featuresOf(e: PreparedEcg, kind: "rhythm" | "morphology"): Float32Array {
+function featuresOf(e: PreparedEcg, kind: "rhythm" | "morphology" | "beatClasses"): Float32Array {
   const f = e[kind];
   if (!f)
     throw new RangeError(

@@ -13,8 +13,10 @@
  *   paper's per-lead scaling). A window's padding past the end stays 0 and is masked anyway.
  * - Rhythm (with `encoder.rhythm`): beats are detected on the record at its own rate, and each
  *   patch gets its beat-timing features (rhythm.ts); with `encoder.morphology`, the shapes of
- *   the same beats on the first detection lead, against the window's median beat (morphology.ts).
+ *   the same beats on the first detection lead, against the window's median beat (morphology.ts);
+ *   with `encoder.beatClasses`, the beat classifier's class probabilities of those beats.
  */
+import type { BeatClassifier } from "../analysis/beats.js";
 import { InputError } from "../errors.js";
 import { toStandard12, STANDARD_LEADS } from "../ecg/leads.js";
 import type { Ecg } from "../ecg/record.js";
@@ -42,6 +44,8 @@ export interface PreparedEcg {
   rhythm: Float32Array | null;
   /** Beat-shape features [windows x patches per window x MORPHOLOGY_FEATURES], or null (`encoder.morphology` off). */
   morphology: Float32Array | null;
+  /** Beat-class probabilities [windows x patches per window x BEAT_CLASS_FEATURES], or null (`encoder.beatClasses` off). */
+  beatClasses: Float32Array | null;
 }
 
 function where(ecg: Ecg): string {
@@ -61,9 +65,20 @@ function check(ecg: Ecg): void {
   if (n === 0) throw new InputError(file, "has no samples");
 }
 
-/** Prepares a record for the encoder (see the module comment). */
-export function prepareEcg(ecg: Ecg, enc: EncoderConfig): PreparedEcg {
+/**
+ * Prepares a record for the encoder (see the module comment). `classifier`: the model's beat
+ * classifier, needed when `encoder.beatClasses` is on.
+ */
+export function prepareEcg(
+  ecg: Ecg,
+  enc: EncoderConfig,
+  classifier: BeatClassifier | null = null,
+): PreparedEcg {
   check(ecg);
+  if (enc.beatClasses && !classifier)
+    throw new RangeError(
+      "encoder.beatClasses is on but the model has no beat classifier (beat-classifier.json)",
+    );
   const file = where(ecg);
   const std = toStandard12(ecg);
   if (!std.mask.some((m) => m === 1))
@@ -83,20 +98,24 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig): PreparedEcg {
   const windows = Math.ceil(samples / W);
   const leads = resampled.map((y) => (y ? scaleWindows(y, W, windows) : null));
   const slots = std.signals.map((x, i) => (std.mask[i] ? x : null));
-  const beats = enc.rhythm || enc.morphology ? detectBeatTimes(slots, ecg.fs) : null;
+  const beats = enc.rhythm || enc.morphology || enc.beatClasses ? detectBeatTimes(slots, ecg.fs) : null;
   const P = patchesPerWindow(enc);
   const rhythm = enc.rhythm ? rhythmFeatures(beats!, windows * P, enc.patchSamples / enc.sampleRate) : null;
-  const morphology = enc.morphology
-    ? morphologyFeatures(
-        fillNaN(slots[detectionOrder(slots)[0]!]!),
-        ecg.fs,
-        beats!,
-        windows,
-        P,
-        enc.windowSeconds,
-      )
-    : null;
-  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm, morphology };
+  const shapes =
+    enc.morphology || enc.beatClasses
+      ? morphologyFeatures(
+          fillNaN(slots[detectionOrder(slots)[0]!]!),
+          ecg.fs,
+          beats!,
+          windows,
+          P,
+          enc.windowSeconds,
+          enc.beatClasses ? classifier : null,
+        )
+      : null;
+  const morphology = enc.morphology ? shapes!.shape : null;
+  const beatClasses = shapes?.classes ?? null;
+  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm, morphology, beatClasses };
 }
 
 /** Copies y into windows * W samples, min-max scaling each window's real part. */

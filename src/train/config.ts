@@ -6,6 +6,8 @@
  *
  * Kinds of stage (see stages.ts):
  * - "tokenizer": stage 0a, byte-level BPE trained on the dataset's text -> `<out>/tokenizer.json`;
+ * - "beats": the classical beat classifier on the MIT-BIH training records (classical.ts) ->
+ *   `<out>/classical.json`, for an encoder with `beatClasses` (StageConfig `beatClassifier`);
  * - "text": stage 0b, the language model on the questions and answers alone (no ECG);
  * - "contrastive": stage 0c, the ECG encoder against report/label text with the sigmoid loss;
  * - "labels": stage 0d, the encoder's time tokens labelled with beat types and rhythms (dense.ts);
@@ -15,7 +17,7 @@ import { readFileSync } from "node:fs";
 import type { TaskName } from "../data/example.js";
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
 
-export type StageKind = "tokenizer" | "text" | "contrastive" | "labels" | "multimodal";
+export type StageKind = "tokenizer" | "beats" | "text" | "contrastive" | "labels" | "multimodal";
 
 /** Parts of the model a stage trains; everything else is frozen. */
 export type TrainablePart = "encoder" | "projector" | "lm" | "lora";
@@ -100,11 +102,17 @@ export interface StageConfig {
    * every time it is drawn, with the answer recomputed (jitter.ts). Default false.
    */
   jitter?: boolean;
+  /**
+   * A beat classifier file (the classical baseline's model JSON or a checkpoint's
+   * beat-classifier.json) given to the starting model, for an encoder with `beatClasses`; later
+   * stages inherit it with the checkpoint.
+   */
+  beatClassifier?: string;
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
 
-const KINDS: StageKind[] = ["tokenizer", "text", "contrastive", "labels", "multimodal"];
+const KINDS: StageKind[] = ["tokenizer", "beats", "text", "contrastive", "labels", "multimodal"];
 const PARTS: TrainablePart[] = ["encoder", "projector", "lm", "lora"];
 const TASKS: TaskName[] = ["report", "location", "location_long", "ecgqa", "multi"];
 
@@ -132,8 +140,8 @@ export interface ConfigOverrides {
   dataset?: string;
   out?: string;
   /**
-   * Folder standing for `runs/` in every path of the config (out, init, tokenizer, dataset,
-   * export): a whole curriculum can run elsewhere (tests, a bigger disk) with unchanged files.
+   * Folder standing for `runs/` in every path of the config (out, init, tokenizer,
+   * beatClassifier, dataset, export): a whole curriculum can run elsewhere (tests, a bigger disk) with unchanged files.
    */
   runs?: string;
 }
@@ -169,6 +177,7 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   c.dataset = rebase(c.dataset, r);
   if (c.init) c.init = rebase(c.init, r);
   if (c.tokenizer) c.tokenizer = rebase(c.tokenizer, r);
+  if (c.beatClassifier) c.beatClassifier = rebase(c.beatClassifier, r);
   if (c.export) c.export = { ...c.export, dir: rebase(c.export.dir, r) };
   if (overrides.data) c.data = overrides.data;
   if (overrides.dataset) c.dataset = overrides.dataset;
@@ -195,9 +204,12 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
     fail(`tasks must list tasks among ${TASKS.join(", ")}`);
   if (c.kind === "tokenizer" && !(Number.isInteger(c.vocabSize) && c.vocabSize! > 256))
     fail("a tokenizer stage needs vocabSize (an integer > 256)");
-  if (c.kind !== "tokenizer" && !c.init && !(c.model && c.tokenizer))
+  const trainsModel = c.kind !== "tokenizer" && c.kind !== "beats";
+  if (trainsModel && !c.init && !(c.model && c.tokenizer))
     fail("needs init (a checkpoint folder) or both model and tokenizer");
-  if (c.kind !== "tokenizer" && c.trainable.length === 0) fail("trainable lists nothing to train");
+  if (trainsModel && c.trainable.length === 0) fail("trainable lists nothing to train");
+  if (c.beatClassifier !== undefined && (!trainsModel || typeof c.beatClassifier !== "string"))
+    fail("beatClassifier (a file) is for stages that train a model");
   if (c.maxTokens !== undefined) posInt("maxTokens");
   if (c.windowSeconds !== undefined && !(c.windowSeconds > 0 && c.windowSeconds <= 600))
     fail("windowSeconds must be in (0, 600]");

@@ -43,6 +43,7 @@ import {
   windowAround,
   type Finding,
 } from "../data/tasks/location.js";
+import type { AnyEcg } from "../model/anyecg.js";
 import type { AnyEcgConfig } from "../model/config.js";
 import type { EcgEncoder } from "../model/encoder.js";
 import { tokenTimeSpan, patchTokenCount, poolGroup } from "../model/ecg-tokens.js";
@@ -102,9 +103,14 @@ export function denseTargets(w: DenseWindow, samples: number, config: AnyEcgConf
 }
 
 /** Reads, cuts, augments and prepares a window (records cached by the loader) with its targets. */
-export async function denseItem(loader: EcgLoader, w: DenseWindow, config: AnyEcgConfig): Promise<DenseItem> {
+export async function denseItem(
+  loader: EcgLoader,
+  w: DenseWindow,
+  model: Pick<AnyEcg, "config" | "beatClassifier">,
+): Promise<DenseItem> {
+  const config = model.config;
   const cut = cutExample(await loader.record(w.record.info.path), w.leads, w.window.start, w.window.end);
-  const ecg = prepareEcg(w.augment ? augmentEcg(cut, w.augment) : cut, config.encoder);
+  const ecg = prepareEcg(w.augment ? augmentEcg(cut, w.augment) : cut, config.encoder, model.beatClassifier);
   const complete = new Set(w.record.complete ?? ANNOTATED_CODES);
   const known = Uint8Array.from(headFindings(config), (f) => (complete.has(f.code) ? 1 : 0));
   return {

@@ -36,9 +36,10 @@ import { InputError } from "../errors.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
 import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
+import { readBeatClassifier } from "../model/checkpoint.js";
+import { loadOrTrainClassical } from "./classical.js";
 import { parseConfig } from "../model/config.js";
 import { ecgTokenCount } from "../model/ecg-tokens.js";
-import { prepareEcg } from "../model/preprocess.js";
 import { Tokenizer } from "../model/tokenizer.js";
 import { BatchStream } from "./batches.js";
 import type { StageConfig } from "./config.js";
@@ -92,9 +93,11 @@ export async function runStage(c: StageConfig, o: RunStageOptions = {}): Promise
   const res =
     c.kind === "tokenizer"
       ? tokenizerStage(c, o)
-      : c.kind === "labels"
-        ? await labelsStage(c, o)
-        : await modelStage(c, o);
+      : c.kind === "beats"
+        ? await beatsStage(c, o)
+        : c.kind === "labels"
+          ? await labelsStage(c, o)
+          : await modelStage(c, o);
   res.seconds = (Date.now() - started) / 1000;
   writeFileSync(join(c.out, "result.json"), JSON.stringify(res, null, 2) + "\n");
   return res;
@@ -118,10 +121,26 @@ function tokenizerStage(c: StageConfig, o: RunStageOptions): StageResult {
   return { ...base(c), examples: examples.length, vocabSize: tok.vocabSize, tokensPerAnswer: perAnswer };
 }
 
+// ---- beat classifier -------------------------------------------------------------------------
+
+/** Trains the classical models on the MIT-BIH (and CPSC 2021) training records of `c.data`. */
+async function beatsStage(c: StageConfig, o: RunStageOptions): Promise<StageResult> {
+  const file = join(c.out, "classical.json");
+  if (existsSync(file) && !o.resume) throw new RangeError(`${file} exists: resume it or choose another output folder`); // prettier-ignore
+  const model = await loadOrTrainClassical(file, { dataDir: c.data, log: o.progress === undefined ? process.stderr : o.progress }); // prettier-ignore
+  return { ...base(c), examples: model.beats.trainedOn.length };
+}
+
 // ---- model stages ------------------------------------------------------------------------------
 
 /** The stage's starting model: the init checkpoint, or a fresh model of `model` with `tokenizer`. */
 export async function startingModel(c: StageConfig): Promise<AnyEcg> {
+  const model = await initialModel(c);
+  if (c.beatClassifier) model.beatClassifier = readBeatClassifier(c.beatClassifier);
+  return model;
+}
+
+async function initialModel(c: StageConfig): Promise<AnyEcg> {
   if (c.init) return AnyEcg.load(c.init, { merge: false, ...(c.timeWords ? { timeWords: true } : {}) });
   const tok = Tokenizer.load(c.tokenizer!);
   let json: { lm?: { vocabSize?: number } };
@@ -176,7 +195,7 @@ async function stageItems(
 
 /** A conversation of the example, with its ECGs read and prepared (or none, for text stages). */
 async function conversation(ex: Example, model: AnyEcg, loader: EcgLoader | null): Promise<TrainExample> {
-  const ecgs = loader ? (await loader.load(ex)).map((e) => prepareEcg(e, model.config.encoder)) : undefined;
+  const ecgs = loader ? (await loader.load(ex)).map((e) => model.prepare(e)) : undefined;
   return {
     messages: [
       { role: "user", content: ex.question, ecgs },
@@ -232,8 +251,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter, beatClassifier } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter, beatClassifier }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -256,7 +275,7 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
       const cm = new ContrastiveModel(model.encoder, model.lm, model.tokenizer, c.seed);
       for (const p of cm.parameters()) p.frozen = false;
       const pairs = async (items: Item[]): Promise<Batch<PairBatch>> => {
-        const ecgs = await Promise.all(items.map(async (i) => (await loader.load(i.ex)).map((e) => prepareEcg(e, model.config.encoder))[0]!)); // prettier-ignore
+        const ecgs = await Promise.all(items.map(async (i) => (await loader.load(i.ex)).map((e) => model.prepare(e))[0]!)); // prettier-ignore
         return {
           data: { ecgs, texts: items.map((i) => pairText(i.ex)) },
           tokens: items.reduce((s, i) => s + i.len, 0),
@@ -408,7 +427,7 @@ async function labelWindows(
   const train = side("train", c.seed, c.augment ?? false);
   const valid = side("valid", c.seed + 1, false);
   const items = (windows: DenseWindow[]): Promise<DenseItem[]> =>
-    Promise.all(windows.map((w) => denseItem(loader, w, model.config)));
+    Promise.all(windows.map((w) => denseItem(loader, w, model)));
   return { train: (i) => items(train.batch(i, size)), valid: (i) => items(valid.batch(i, size)) };
 }
 

@@ -4,6 +4,7 @@ import {
   formatLocalizationAnswer,
   mergeIntervals,
   parseLocalizationAnswer,
+  intervalsInOrder,
   rhythmEpisodes,
   rhythmIntervals,
   waveSpans,
@@ -111,5 +112,24 @@ describe("answer parser", () => {
     expect(parseLocalizationAnswer("Duration: 5s-2s")).toBeNull();
     expect(parseLocalizationAnswer("Duration: soon")).toBeNull();
     expect(parseLocalizationAnswer("I think there is AF")).toBeNull();
+  });
+});
+
+describe("intervalsInOrder (a localization answer while it is written)", () => {
+  it("lets intervals that move forward through, and streams only complete ones", () => {
+    expect(intervalsInOrder("Duration: 0.4s-3.7s, 4.6s-9.3s")).toEqual({ safe: 30, cut: null });
+    expect(intervalsInOrder("Duration: 0.4s-3.7s, 4.6s-9")).toEqual({ safe: 19, cut: null });
+    expect(intervalsInOrder("Duration: 0.4s-3.7s, 3.7s-9.0s")).toEqual({ safe: 30, cut: null }); // touching
+  });
+
+  it("cuts at the last interval in order when one goes back or ends before it starts", () => {
+    expect(intervalsInOrder("Duration: 0.4s-3.7s, 4.6s-9.3s, 0.4s-3.7s").cut).toBe(30);
+    expect(intervalsInOrder("Duration: 0.4s-3.7s, 3.0s-9.3s").cut).toBe(19); // overlaps
+    expect(intervalsInOrder("Duration: 5.0s-3.0s").cut).toBe(0);
+  });
+
+  it("never cuts other answers", () => {
+    expect(intervalsInOrder("No Atrial fibrillation Found")).toEqual({ safe: 28, cut: null });
+    expect(intervalsInOrder("Report: 2.0s-1.0s")).toEqual({ safe: 17, cut: null });
   });
 });

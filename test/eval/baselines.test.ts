@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ClassicalPredictor, classicalTarget } from "../../src/eval/baselines/classical.js";
-import { trainClassical, type ClassicalModel } from "../../src/eval/baselines/classical-model.js";
+import { trainClassical, type ClassicalModel } from "../../src/train/classical.js";
 import {
   constantAnswer,
   constantKeys,

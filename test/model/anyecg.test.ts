@@ -1,5 +1,5 @@
 import { describe, expect, it, afterAll } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEcg } from "../../src/ecg/read.js";
@@ -14,6 +14,8 @@ import {
   tokenTimeSpan,
 } from "../../src/model/index.js";
 import { writeJson, writeParameters } from "../../src/model/checkpoint.js";
+import { BEAT_CLASSES, trainBeatClassifier } from "../../src/analysis/beats.js";
+import { FEATURE_NAMES } from "../../src/analysis/features.js";
 import { samplesDir } from "../data.js";
 
 const mitdb = await readEcg(join(samplesDir, "mitdb-119-excerpt.hea"));
@@ -138,6 +140,27 @@ describe("AnyEcg", () => {
     expect((await AnyEcg.load(again)).config.timeWords).toBe(true);
     plain.dispose();
     timed.dispose();
+  });
+
+  it("with beat classes, needs its beat classifier and keeps it on save", async () => {
+    // a classifier learned from synthetic rows: the class is set by the first feature
+    const rng = new Rng(3);
+    const X = Array.from({ length: 300 }, () => Float64Array.from(FEATURE_NAMES, () => rng.normal()));
+    const y = X.map((x) => (x[0]! > 0.5 ? BEAT_CLASSES.indexOf("V") : 0));
+    const cfg = tinyConfig(tok.vocabSize);
+    const withClasses = new AnyEcg({ ...cfg, encoder: { ...cfg.encoder, beatClasses: true } }, tok, 5);
+    expect(() => withClasses.prepare(mitdb)).toThrow(/no beat classifier/);
+    withClasses.beatClassifier = trainBeatClassifier({ X, y }, ["synthetic"], { rounds: 5 });
+    const opts = { ecgs: [mitdb], messages: [question] };
+    const ref = withClasses.promptLogits(opts);
+    const dir = tempDir();
+    withClasses.save(dir);
+    expect(existsSync(join(dir, "beat-classifier.json"))).toBe(true);
+    const loaded = await AnyEcg.load(dir);
+    expect(loaded.beatClassifier).toEqual(withClasses.beatClassifier);
+    expect(maxDiff(loaded.promptLogits(opts), ref)).toBeLessThan(1e-4);
+    loaded.dispose();
+    withClasses.dispose();
   });
 
   it("loads a Hugging Face-named Llama folder (sharded) as the backbone with the same logits", async () => {

@@ -35,6 +35,29 @@ describe("chat", async () => {
   const model = new AnyEcg(tinyConfig(tok.vocabSize), tok, 3);
   const messages = [{ role: "user" as const, content: "What does this ECG show?" }];
 
+  it("ends a localization answer that goes back in time at its last interval in order", () => {
+    // the model is made to write a looping answer by forcing each next byte through onLogits
+    const loop = "Duration: 1.0s-2.5s, 4.0s-5.0s, 1.0s-2.5s, 4.0s-5.0s, 1.0s-2.5s";
+    const byteTok = new AnyEcg(tinyConfig(256 + 9), Tokenizer.train([], 256 + 9), 3);
+    const bytes = [...Buffer.from(loop)];
+    let i = 0;
+    const pieces: string[] = [];
+    const r = byteTok.generate({
+      ecgs: [ecg],
+      messages,
+      maxTokens: bytes.length,
+      onLogits: (l) => {
+        l.fill(-Infinity);
+        l[byteTok.tokenizer.encode(String.fromCharCode(bytes[i++]!))[0]!] = 0;
+      },
+      onToken: (t) => pieces.push(t),
+    });
+    expect(r.text).toBe("Duration: 1.0s-2.5s, 4.0s-5.0s");
+    expect(r.finish).toBe("stop");
+    expect(pieces.join("")).toBe(r.text); // the repeated interval was never streamed
+    byteTok.dispose();
+  });
+
   it("streams the same text it returns, stops at maxTokens, and encodes each ECG once", async () => {
     const pieces: string[] = [];
     const encode = model.encodeEcgs.bind(model);

@@ -98,7 +98,7 @@ describeData("training stages on real examples", () => {
       const m = await AnyEcg.load(dir, { merge: false });
       const dm = new DenseLabelModel(m.encoder);
       const windows = new DenseWindowSampler([{ records, share: 1 }], 10, c.seed).batch(3, 16);
-      const items = await Promise.all(windows.map((w) => denseItem(loader, w, m.config)));
+      const items = await Promise.all(windows.map((w) => denseItem(loader, w, m)));
       const loss = noGrad(() => scope(() => dm.loss(items).item()));
       m.dispose();
       return loss;
@@ -167,7 +167,7 @@ describeData("training stages on real examples", () => {
     const init = await AnyEcg.load(c.init!, { merge: false });
     const loader = new EcgLoader(dataDir);
     const windows = new DenseWindowSampler([{ records, share: 1 }], 10, c.seed).batch(0, 4);
-    const items = await Promise.all(windows.map((w) => denseItem(loader, w, init.config)));
+    const items = await Promise.all(windows.map((w) => denseItem(loader, w, init)));
     const labels = noGrad(() => scope(() => new DenseLabelModel(init.encoder).loss(items).item()));
     init.dispose();
     expect(first(c.out)).toBeCloseTo(first(join(runs, "mm-full")) + 0.5 * labels, 4);

@@ -32,7 +32,7 @@ import { sampleCount, type Ecg, type EcgAnnotation } from "../../ecg/record.js";
 import { wfdbRecordInfo } from "../../ecg/wfdb/index.js";
 import type { EvalExample } from "../examples.js";
 import { readSampleWindow, type PredictInput, type Prediction, type Predictor } from "../predictors.js";
-import type { ClassicalModel } from "./classical-model.js";
+import type { ClassicalModel } from "../../train/classical.js";
 import { findingName } from "./findings.js";
 
 /** What the pipeline looks for, per finding name (lowercase). */

@@ -53,7 +53,7 @@ export class EncoderProbePredictor implements Predictor {
     const loader = new EcgLoader(dataDir);
     const sampler = new DenseWindowSampler([{ records, share: 1 }], 10, opts.seed);
     for (const w of sampler.batch(0, opts.windows)) {
-      const { ecg: prepared, targets: t } = await denseItem(loader, w, this.model.config);
+      const { ecg: prepared, targets: t } = await denseItem(loader, w, this.model);
       const z = noGrad(() => scope(() => this.probe.logits([prepared]).data.slice()));
       for (let i = 0; i < t.length; i++) {
         scores[i % K]!.push(z[i]!);

@@ -1,5 +1,6 @@
 /**
- * Training and held-out scoring of the classical baseline's models, from the MIT-BIH training
+ * Training of the classical models (the baseline's, and the beat classifier an encoder with
+ * `beatClasses` reads), from the MIT-BIH training
  * records only (`src/data/splits.ts`: the validation records 109 119 124 201 220 are never seen):
  * - the beat classifier (`src/analysis/beats.ts`) on beats detected in 70-s segments (a 10-s
  *   window with `CONTEXT_SECONDS` on each side, as at prediction time), each labelled with the
@@ -14,12 +15,8 @@ import { mkdir, readFile, writeFile, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   addTrainingBeats,
-  BEAT_CLASSES,
   beatClassOf,
   classifierLead,
-  classifySegment,
-  classScores,
-  confusion,
   labelDetectedBeats,
   parseBeatClassifier,
   segmentBeats,
@@ -27,17 +24,16 @@ import {
   type BeatClass,
   type BeatClassifier,
   type BeatRows,
-  type ClassScores,
-} from "../../analysis/beats.js";
-import { CONTEXT_SECONDS } from "../../analysis/features.js";
-import { rrIrregularity } from "../../analysis/episodes.js";
-import type { GbtOptions } from "../../analysis/gbt.js";
-import { InputError } from "../../errors.js";
-import { readEcg } from "../../ecg/read.js";
-import { annotationsIn, type Ecg, type EcgAnnotation } from "../../ecg/record.js";
-import { rhythmEpisodes } from "../../data/intervals.js";
-import { cpsc2021Split, mitdbSplit } from "../../data/splits.js";
-import { Progress, type ProgressSink } from "../../data/progress.js";
+} from "../analysis/beats.js";
+import { CONTEXT_SECONDS } from "../analysis/features.js";
+import { rrIrregularity } from "../analysis/episodes.js";
+import type { GbtOptions } from "../analysis/gbt.js";
+import { InputError } from "../errors.js";
+import { readEcg } from "../ecg/read.js";
+import { annotationsIn, type Ecg, type EcgAnnotation } from "../ecg/record.js";
+import { rhythmEpisodes } from "../data/intervals.js";
+import { cpsc2021Split, mitdbSplit } from "../data/splits.js";
+import { Progress, type ProgressSink } from "../data/progress.js";
 
 /** Everything the classical baseline learned. */
 export interface ClassicalModel {
@@ -71,7 +67,7 @@ export function mitdbTrainingRecords(dataDir: string): string[] {
 }
 
 /** Consecutive segments of a record, each with its annotations shifted to its own samples. */
-function* segments(
+export function* segments(
   ecg: Ecg,
   lead: number,
   maxSeconds?: number,
@@ -130,7 +126,7 @@ export function bestAfThreshold(acc: AfSamples): { threshold: number; f1: number
   return best;
 }
 
-async function readRecord(dataDir: string, db: string, name: string): Promise<Ecg> {
+export async function readRecord(dataDir: string, db: string, name: string): Promise<Ecg> {
   return readEcg(join(dataDir, db, name), { annotators: ["atr"] });
 }
 
@@ -188,59 +184,4 @@ export async function loadOrTrainClassical(
   await writeFile(cacheFile + ".tmp", JSON.stringify(model));
   await rename(cacheFile + ".tmp", cacheFile);
   return model;
-}
-
-/** Per-class scores of the beat classifier on held-out records. */
-export interface BeatEvaluation {
-  records: string[];
-  /** Reference beats of the classes, and how many the detector found (within 150 ms). */
-  referenceBeats: number;
-  detectedReferenceBeats: number;
-  perClass: Record<string, ClassScores>;
-  /** confusion[truth][predicted], in `classes` order. */
-  confusion: number[][];
-  classes: readonly string[];
-}
-
-/**
- * Scores the classifier on MIT-BIH records (default: the validation records) the way it is used:
- * 70-s segments, detected beats matched to the reference within 150 ms. Se and PPV are over the
- * matched beats (missed beats are counted separately in `detectedReferenceBeats`).
- */
-export async function evaluateBeatClassifier(
-  model: ClassicalModel,
-  dataDir: string,
-  records: readonly string[],
-  log: ProgressSink | null = process.stderr,
-): Promise<BeatEvaluation> {
-  const truth: number[] = [];
-  const pred: number[] = [];
-  let referenceBeats = 0;
-  const bar = log === null ? null : new Progress("beat evaluation", records.length, "records", log);
-  for (const name of records) {
-    const ecg = await readRecord(dataDir, "mitdb", name);
-    const lead = classifierLead(ecg);
-    referenceBeats += ecg.annotations.filter((a) => beatClassOf(a.code) !== null).length;
-    for (const seg of segments(ecg, lead)) {
-      const s = segmentBeats(seg.signal, ecg.fs);
-      const c = classifySegment(model.beats, s);
-      labelDetectedBeats(s.beats, seg.anns, ecg.fs).forEach((code, i) => {
-        const k = code === null ? null : beatClassOf(code);
-        if (k === null) return;
-        truth.push(BEAT_CLASSES.indexOf(k));
-        pred.push(BEAT_CLASSES.indexOf(c.classes[i]!));
-      });
-    }
-    bar?.tick();
-  }
-  bar?.finish();
-  const m = confusion(truth, pred, BEAT_CLASSES.length);
-  return {
-    records: [...records],
-    referenceBeats,
-    detectedReferenceBeats: truth.length,
-    perClass: classScores(m, BEAT_CLASSES),
-    confusion: m,
-    classes: BEAT_CLASSES,
-  };
 }
