@@ -16,7 +16,7 @@ describe("stage configs", () => {
       const pre =
         dir === "configs/tiny"
           ? ["tokenizer", "text", "contrastive", "labels"]
-          : ["tokenizer", "text", "labels"];
+          : ["tokenizer", "text", "beats", "labels"];
       expect(kinds.slice(0, pre.length + 3)).toEqual([...pre, "multimodal", "multimodal", "multimodal"]);
       expect(kinds.slice(pre.length).every((k) => k === "multimodal")).toBe(true);
       // Exactly one stage, the last, exports the shipped model.
