@@ -151,6 +151,12 @@ export class AnyEcg {
    * gradient: a stage sets it (StageConfig `beatClassifier`) and later stages inherit it.
    */
   beatClassifier: BeatClassifier | null = null;
+  /**
+   * The beat classifier an ECG is prepared with: `beatClassifier`, except in training, where a
+   * stage may give its own records' ECGs the classifiers that never saw them
+   * (src/train/classical.ts, `outOfFold`).
+   */
+  classifierOf: (e: Ecg) => BeatClassifier | null = () => this.beatClassifier;
 
   constructor(
     readonly config: AnyEcgConfig,
@@ -185,7 +191,7 @@ export class AnyEcg {
   prepare(e: EcgInput): PreparedEcg {
     if (isPrepared(e)) return e;
     let p = this.prepared.get(e);
-    if (!p) this.prepared.set(e, (p = prepareEcg(e, this.config.encoder, this.beatClassifier)));
+    if (!p) this.prepared.set(e, (p = prepareEcg(e, this.config.encoder, this.classifierOf(e))));
     return p;
   }
 

@@ -36,8 +36,7 @@ import { InputError } from "../errors.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
 import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
-import { readBeatClassifier } from "../model/checkpoint.js";
-import { loadOrTrainClassical } from "./classical.js";
+import { loadOrTrainClassical, outOfFold, readClassicalModel } from "./classical.js";
 import { parseConfig } from "../model/config.js";
 import { ecgTokenCount } from "../model/ecg-tokens.js";
 import { Tokenizer } from "../model/tokenizer.js";
@@ -123,11 +122,15 @@ function tokenizerStage(c: StageConfig, o: RunStageOptions): StageResult {
 
 // ---- beat classifier -------------------------------------------------------------------------
 
+/** Out-of-fold beat classifiers the beats stage trains beside the full one (classical.ts, BeatFold). */
+const BEAT_FOLDS = 4;
+
 /** Trains the classical models on the MIT-BIH (and CPSC 2021) training records of `c.data`. */
 async function beatsStage(c: StageConfig, o: RunStageOptions): Promise<StageResult> {
   const file = join(c.out, "classical.json");
   if (existsSync(file) && !o.resume) throw new RangeError(`${file} exists: resume it or choose another output folder`); // prettier-ignore
-  const model = await loadOrTrainClassical(file, { dataDir: c.data, log: o.progress === undefined ? process.stderr : o.progress }); // prettier-ignore
+  const log = o.progress === undefined ? process.stderr : o.progress;
+  const model = await loadOrTrainClassical(file, { dataDir: c.data, folds: BEAT_FOLDS, log });
   return { ...base(c), examples: model.beats.trainedOn.length };
 }
 
@@ -136,7 +139,11 @@ async function beatsStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
 /** The stage's starting model: the init checkpoint, or a fresh model of `model` with `tokenizer`. */
 export async function startingModel(c: StageConfig): Promise<AnyEcg> {
   const model = await initialModel(c);
-  if (c.beatClassifier) model.beatClassifier = readBeatClassifier(c.beatClassifier);
+  if (c.beatClassifier) {
+    const classical = readClassicalModel(c.beatClassifier);
+    model.beatClassifier = classical.beats;
+    if (classical.folds) model.classifierOf = outOfFold(classical.folds, classical.beats);
+  }
   return model;
 }
 

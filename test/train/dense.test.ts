@@ -179,7 +179,7 @@ describeData("CinC 2017 recordings in the labels stage", () => {
   it("a window of an AF recording: every token AF, and the loss counts AF and flutter only", async () => {
     const a = af.find((r) => r.episodes.length > 0 && r.info.length >= 10 * r.info.fs)!;
     const w = { record: a, window: { start: 0, end: 10 * a.info.fs }, leads: ["I"] };
-    const item = await denseItem(new EcgLoader(dataDir), w, { config, beatClassifier: null });
+    const item = await denseItem(new EcgLoader(dataDir), w, { config, classifierOf: () => null });
     expect(item.targets.length).toBe(20 * K);
     for (let i = 0; i < 20; i++) expect(item.targets[i * K + k("(AFIB")]).toBe(1);
     expect(item.targets.reduce((s, x) => s + x, 0)).toBe(20);
@@ -239,7 +239,7 @@ describeData("PTB-XL records in the labels stage", () => {
   it("a PTB-XL window: every token has its classes, and only the classes count", async () => {
     const recs = await loadPtbxlClasses(dataDir);
     const mi = recs.find((r) => r.episodes.some((e) => e.rhythm === "ptbxl:MI"))!;
-    const item = await denseItem(new EcgLoader(dataDir), { record: mi, window: { start: 0, end: 1000 }, leads: mi.info.leads }, { config: withClasses, beatClassifier: null }); // prettier-ignore
+    const item = await denseItem(new EcgLoader(dataDir), { record: mi, window: { start: 0, end: 1000 }, leads: mi.info.leads }, { config: withClasses, classifierOf: () => null }); // prettier-ignore
     const miIndex = withClasses.encoder.findings.indexOf(PTBXL_CLASS_NAMES.MI!);
     for (let i = 0; i < 20; i++) expect(item.targets[i * KC + miIndex]).toBe(1);
     expect(
@@ -251,7 +251,7 @@ describeData("PTB-XL records in the labels stage", () => {
 
   it("an MIT-BIH window: its beats and rhythms count, the diagnostic classes do not", async () => {
     const rec = (await loadMitdb(dataDir)).find((r) => r.info.name === "119")!;
-    const item = await denseItem(new EcgLoader(dataDir), { record: rec, window: { start: 0, end: 3600 }, leads: ["II"] }, { config: withClasses, beatClassifier: null }); // prettier-ignore
+    const item = await denseItem(new EcgLoader(dataDir), { record: rec, window: { start: 0, end: 3600 }, leads: ["II"] }, { config: withClasses, classifierOf: () => null }); // prettier-ignore
     expect(Array.from(item.known!).filter((x) => x === 1).length).toBe(K);
     expect(Array.from(item.known!.subarray(K))).toEqual([0, 0, 0, 0, 0]);
   });
