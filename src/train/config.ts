@@ -108,6 +108,11 @@ export interface StageConfig {
    * stages inherit it with the checkpoint.
    */
   beatClassifier?: string;
+  /**
+   * Beats stage: also train this many out-of-fold classifiers (classical.ts, BeatFold; default
+   * none); stages given the file then prepare those records' ECGs with them.
+   */
+  folds?: number;
   /** After the stage: write the best model here (e.g. models/anyecg-small) in this dtype. */
   export?: { dir: string; dtype?: SafetensorsWriteDtype };
 }
@@ -208,6 +213,8 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (trainsModel && !c.init && !(c.model && c.tokenizer))
     fail("needs init (a checkpoint folder) or both model and tokenizer");
   if (trainsModel && c.trainable.length === 0) fail("trainable lists nothing to train");
+  if (c.folds !== undefined && (c.kind !== "beats" || !Number.isInteger(c.folds) || c.folds < 2))
+    fail("folds (an integer >= 2) is for the beats stage");
   if (c.beatClassifier !== undefined && (!trainsModel || typeof c.beatClassifier !== "string"))
     fail("beatClassifier (a file) is for stages that train a model");
   if (c.maxTokens !== undefined) posInt("maxTokens");

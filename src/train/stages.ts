@@ -122,15 +122,12 @@ function tokenizerStage(c: StageConfig, o: RunStageOptions): StageResult {
 
 // ---- beat classifier -------------------------------------------------------------------------
 
-/** Out-of-fold beat classifiers the beats stage trains beside the full one (classical.ts, BeatFold). */
-const BEAT_FOLDS = 4;
-
 /** Trains the classical models on the MIT-BIH (and CPSC 2021) training records of `c.data`. */
 async function beatsStage(c: StageConfig, o: RunStageOptions): Promise<StageResult> {
   const file = join(c.out, "classical.json");
   if (existsSync(file) && !o.resume) throw new RangeError(`${file} exists: resume it or choose another output folder`); // prettier-ignore
   const log = o.progress === undefined ? process.stderr : o.progress;
-  const model = await loadOrTrainClassical(file, { dataDir: c.data, folds: BEAT_FOLDS, log });
+  const model = await loadOrTrainClassical(file, { dataDir: c.data, folds: c.folds ?? 0, log });
   return { ...base(c), examples: model.beats.trainedOn.length };
 }
 
