@@ -1,8 +1,9 @@
 /**
  * Runs one stage of the curriculum from its config (config.ts): the tokenizer (0a), text
- * pretraining (0b), contrastive encoder pretraining (0c, not in the shipped recipe), dense
- * beat/rhythm labels for the encoder (0d) and the multimodal stages (1-3 as the paper, and our
- * localization-focused stage 4).
+ * pretraining (0b), contrastive encoder pretraining (0c, not in the shipped recipe, which trains
+ * the classical beat classifier the encoder reads in its place), dense beat/rhythm labels for
+ * the encoder (0d) and the multimodal stages (1-3 as the paper, and our localization-focused
+ * stage 4).
  *
  * Reproducing `models/anyecg-small/` (from the repository root, with ../shared/data present)
  * is one command, `npx anyecg train configs/anyecg-small` (curriculum.ts), equivalent to:
@@ -10,6 +11,7 @@
  *   npx anyecg dataset build --data ../shared/data --out runs/dataset
  *   npx anyecg train configs/anyecg-small/stage0-tokenizer.json
  *   npx anyecg train configs/anyecg-small/stage0-text.json
+ *   npx anyecg train configs/anyecg-small/stage0-beats.json
  *   npx anyecg train configs/anyecg-small/stage0-labels.json
  *   npx anyecg train configs/anyecg-small/stage1.json
  *   npx anyecg train configs/anyecg-small/stage2.json
