@@ -28,15 +28,12 @@ import { parseBeatClassifier, type BeatClassifier } from "../analysis/beats.js";
 /** The beat classifier's file in a checkpoint folder (models with `encoder.beatClasses`). */
 export const BEAT_CLASSIFIER_FILE = "beat-classifier.json";
 
-/**
- * Reads a beat classifier: its own JSON, or the classical baseline's model file that holds it
- * under `beats`; anything else is an InputError naming the file.
- */
+/** Reads a checkpoint's beat classifier; anything else is an InputError naming the file. */
 export function readBeatClassifier(path: string): BeatClassifier {
-  const json = readJson(path) as { kind?: unknown; beats?: unknown } | null;
   try {
-    return parseBeatClassifier(json && json.kind === undefined ? json.beats : json);
+    return parseBeatClassifier(readJson(path));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(path, (e as Error).message);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, afterAll } from "vitest";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEcg } from "../../src/ecg/read.js";
@@ -161,6 +161,8 @@ describe("AnyEcg", () => {
     expect(maxDiff(loaded.promptLogits(opts), ref)).toBeLessThan(1e-4);
     loaded.dispose();
     withClasses.dispose();
+    writeFileSync(join(dir, "beat-classifier.json"), '{"kind": "something else"}');
+    await expect(AnyEcg.load(dir)).rejects.toThrow(/beat-classifier\.json.*not a beat classifier/);
   });
 
   it("loads a Hugging Face-named Llama folder (sharded) as the backbone with the same logits", async () => {
