@@ -11,7 +11,7 @@
  * The result is one JSON file, cached (training takes about a minute on the shared data).
  */
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, readFile, writeFile, rename } from "node:fs/promises";
+import { mkdir, writeFile, rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
   addTrainingBeats,
@@ -205,8 +205,7 @@ export async function loadOrTrainClassical(
 ): Promise<ClassicalModel> {
   if (existsSync(cacheFile)) {
     try {
-      const json = JSON.parse(await readFile(cacheFile, "utf8")) as ClassicalModel;
-      parseBeatClassifier(json.beats);
+      const json = readClassicalModel(cacheFile);
       if (typeof json.af?.threshold === "number" && (json.folds?.length ?? 0) === (opts.folds ?? 0)) return json; // prettier-ignore
     } catch {
       // Stale or broken cache: retrain below.
