@@ -14,8 +14,9 @@
  * (MIT-BIH, CPSC 2021): half of them around a random occurrence of a random finding of the
  * record (rare findings are seen), half at random places; all of the record's leads, or one lead
  * (a third of the time) so that single-lead devices are covered. Optionally a share of the
- * windows comes from CinC 2017's recordings, labelled only as a whole (AF or not): for them the
- * loss counts the AF and flutter targets alone (`AnnotatedRecord.complete`), and they bring
+ * windows comes from CinC 2017's recordings, labelled only as a whole (AF, normal, other rhythm,
+ * noisy): for them the loss counts the AF and flutter targets and, for a head that names them,
+ * the classes alone (`AnnotatedRecord.complete`), and they bring
  * thousands of patients to the AF rhythm, which the annotated databases show in 10. Likewise a
  * share may come from PTB-XL's records, labelled as a whole with their diagnostic superclasses
  * (myocardial infarction, ST/T change, conduction disturbance, hypertrophy, normal), for a head
@@ -35,6 +36,7 @@
 import { mergeIntervals, roundTenth, type Interval, type SampleWindow } from "../data/intervals.js";
 import { Rng } from "../data/rng.js";
 import type { AnnotatedRecord } from "../data/sources/mitdb.js";
+import { CINC2017_CLASS_NAMES, cinc2017ClassCode } from "../data/sources/cinc2017.js";
 import { PTBXL_CLASS_NAMES, ptbxlClassCode } from "../data/sources/ptbxl.js";
 import {
   LOCATION_FINDINGS,
@@ -192,11 +194,13 @@ function pickIndex(u: number, weights: readonly number[]): number {
 export const DENSE_FINDING_NAMES: readonly string[] = DENSE_FINDINGS.map((f) => f.name);
 
 /**
- * Every finding a head can be trained on: the annotated beat types and rhythms, and PTB-XL's
- * diagnostic superclasses, which label a whole record (`loadPtbxlClasses`).
+ * Every finding a head can be trained on: the annotated beat types and rhythms, PTB-XL's
+ * diagnostic superclasses and CinC 2017's classes, which label a whole record
+ * (`loadPtbxlClasses`, `loadCinc2017Rhythms`).
  */
 const KNOWN_FINDINGS: readonly Finding[] = [
   ...DENSE_FINDINGS,
+  ...Object.entries(CINC2017_CLASS_NAMES).map(([label, name]): Finding => ({ kind: "rhythm", code: cinc2017ClassCode(label), name })), // prettier-ignore
   ...Object.entries(PTBXL_CLASS_NAMES).map(([cls, name]): Finding => ({ kind: "rhythm", code: ptbxlClassCode(cls), name })), // prettier-ignore
 ];
 

@@ -7,7 +7,7 @@ import { loadMitdb, type AnnotatedRecord } from "../../src/data/sources/mitdb.js
 import { rhythmEpisodes } from "../../src/data/intervals.js";
 import { findingIntervals } from "../../src/data/tasks/location.js";
 import { shippingConfig } from "../../src/model/config.js";
-import { loadCinc2017Rhythms } from "../../src/data/sources/cinc2017.js";
+import { CINC2017_CLASS_NAMES, loadCinc2017Rhythms } from "../../src/data/sources/cinc2017.js";
 import {
   DENSE_FINDINGS,
   DENSE_FINDING_NAMES,
@@ -165,19 +165,27 @@ describeData("CinC 2017 recordings in the labels stage", () => {
     mitdb = (await loadMitdb(dataDir)).filter((r) => r.split === "train");
   });
 
-  it("an AF recording is one AF episode end to end; only the labels' rhythm codes are complete", () => {
-    const a = af.find((r) => r.episodes.length > 0)!;
+  it("an AF recording is one AF episode end to end, the others one of their class; AF is unknown in noisy ones", () => {
+    const classes = ["cinc2017:N", "cinc2017:O", "cinc2017:~"];
+    const a = af.find((r) => r.episodes[0]!.rhythm === "(AFIB")!;
     expect(a.episodes).toEqual([{ rhythm: "(AFIB", start: 0, end: a.info.length }]);
-    expect(a.complete).toEqual(["(AFIB", "(AFL"]);
+    expect(a.complete).toEqual(["(AFIB", "(AFL", ...classes]);
     expect(a.info.leads).toEqual(["I"]);
+    const o = af.find((r) => r.episodes[0]!.rhythm === "cinc2017:O")!;
+    expect(o.episodes).toEqual([{ rhythm: "cinc2017:O", start: 0, end: o.info.length }]);
     // "other rhythm" may be flutter: only "not AF" is known
-    const kinds = new Set(af.map((r) => (r.complete ?? []).join(",")));
-    expect(kinds).toEqual(new Set(["(AFIB,(AFL", "(AFIB"]));
-    expect(af.filter((r) => r.episodes.length > 0).length / af.length).toBeGreaterThan(0.05);
+    expect(o.complete).toEqual(["(AFIB", ...classes]);
+    expect(af.find((r) => r.episodes[0]!.rhythm === "cinc2017:~")!.complete).toEqual(classes);
+    const share = (code: string): number =>
+      af.filter((r) => r.episodes[0]!.rhythm === code).length / af.length;
+    expect(share("(AFIB")).toBeGreaterThan(0.05);
+    expect(share("cinc2017:O")).toBeGreaterThan(0.15);
+    expect(share("cinc2017:~")).toBeGreaterThan(0.01);
+    expect(share("cinc2017:N")).toBeGreaterThan(0.4);
   });
 
   it("a window of an AF recording: every token AF, and the loss counts AF and flutter only", async () => {
-    const a = af.find((r) => r.episodes.length > 0 && r.info.length >= 10 * r.info.fs)!;
+    const a = af.find((r) => r.episodes[0]!.rhythm === "(AFIB" && r.info.length >= 10 * r.info.fs)!;
     const w = { record: a, window: { start: 0, end: 10 * a.info.fs }, leads: ["I"] };
     const item = await denseItem(new EcgLoader(dataDir), w, { config, classifierOf: () => null });
     expect(item.targets.length).toBe(20 * K);
@@ -188,6 +196,27 @@ describeData("CinC 2017 recordings in the labels stage", () => {
         .map((x, j) => (x ? DENSE_FINDINGS[j]!.code : ""))
         .filter(Boolean),
     ).toEqual(["(AFIB", "(AFL"]);
+  });
+
+  it("a head naming CinC 2017's classes: an other-rhythm window is other rhythm and not AF throughout", async () => {
+    const names = [...DENSE_FINDING_NAMES, ...Object.values(CINC2017_CLASS_NAMES)];
+    const withClasses = { ...config, encoder: { ...config.encoder, findings: names } };
+    const o = af.find((r) => r.episodes[0]!.rhythm === "cinc2017:O" && r.info.length >= 10 * r.info.fs)!;
+    const w = { record: o, window: { start: 0, end: 10 * o.info.fs }, leads: ["I"] };
+    const item = await denseItem(new EcgLoader(dataDir), w, {
+      config: withClasses,
+      classifierOf: () => null,
+    });
+    const KC = names.length;
+    const other = names.indexOf("Other rhythm");
+    for (let i = 0; i < 20; i++) expect(item.targets[i * KC + other]).toBe(1);
+    expect(item.targets.reduce((s, x) => s + x, 0)).toBe(20);
+    expect(names.filter((_, j) => item.known![j])).toEqual([
+      "Atrial fibrillation",
+      "Normal sinus rhythm",
+      "Other rhythm",
+      "Noisy recording",
+    ]);
   });
 
   it("the sampler gives each source its share of the windows and augments when asked", () => {
