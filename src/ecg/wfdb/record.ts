@@ -498,8 +498,12 @@ async function openMultiSegment(
       const needed = entries.filter(
         (e) => e.name !== "~" && e.frames > 0 && e.start * m < to && (e.start + e.frames) * m > from,
       );
-      // Plan (and so check) every segment before allocating the output.
-      const segPlans = await Promise.all(needed.map(planFor));
+      // Plan (and so check) every segment before allocating the output; when several are
+      // broken, name the first in record order (not whichever read failed first).
+      const settled = await Promise.allSettled(needed.map(planFor));
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      const segPlans = settled.map((r) => (r as PromiseFulfilledResult<SegmentPlan>).value);
       const out = allocate(names.length, to - from, headerPath);
       for (const a of out) a.fill(NaN);
       for (let k = 0; k < needed.length; k++) {
