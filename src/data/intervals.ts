@@ -188,7 +188,7 @@ export function parseLocalizationAnswer(text: string): ParsedLocalization | null
   return { found: true, intervals };
 }
 
-/** What `intervalsInOrder` found in a localization answer being written. */
+/** What `IntervalOrder` found in a localization answer being written. */
 export interface AnswerOrder {
   /** End of the last complete interval that moved forward in time (0: none yet). */
   safe: number;
@@ -196,7 +196,7 @@ export interface AnswerOrder {
   cut: number | null;
 }
 
-const WRITTEN_PAIR = new RegExp(String.raw`${NUM}s-${NUM}s`, "g");
+const WRITTEN_PAIR = String.raw`${NUM}s-${NUM}s`;
 
 /**
  * Checks a `Duration: ...` answer while it is generated: each interval must start at or after
@@ -204,17 +204,32 @@ const WRITTEN_PAIR = new RegExp(String.raw`${NUM}s-${NUM}s`, "g");
  * in a long recording repeats intervals until its token limit (31 of 200 long-window answers of
  * anyecg-small, unreadable, scored 0); ending the answer at the last interval that moved
  * forward keeps what it had found. Other answers are never cut (`safe` is their length).
+ *
+ * Incremental: each `update` gets the answer so far (the previous text, extended) and scans only
+ * what follows the last complete interval, so checking after every token stays linear.
  */
-export function intervalsInOrder(text: string): AnswerOrder {
-  if (!text.startsWith("Duration:")) return { safe: text.length, cut: null };
-  let last = -Infinity;
-  let safe = 0;
-  for (const m of text.matchAll(WRITTEN_PAIR)) {
-    const start = Number(m[1]);
-    const end = Number(m[2]);
-    if (start < last || end < start) return { safe, cut: safe };
-    last = end;
-    safe = m.index + m[0].length;
+export class IntervalOrder {
+  private last = -Infinity;
+  private from = 0;
+  private state: AnswerOrder = { safe: 0, cut: null };
+
+  update(text: string): AnswerOrder {
+    if (this.state.cut !== null) return this.state;
+    if (!text.startsWith("Duration:")) return (this.state = { safe: text.length, cut: null });
+    const pairs = new RegExp(WRITTEN_PAIR, "g");
+    pairs.lastIndex = this.from;
+    for (let m = pairs.exec(text); m; m = pairs.exec(text)) {
+      const start = Number(m[1]);
+      const end = Number(m[2]);
+      if (start < this.last || end < start) return (this.state = { safe: this.from, cut: this.from });
+      this.last = end;
+      this.from = m.index + m[0].length;
+    }
+    return (this.state = { safe: this.from, cut: null });
   }
-  return { safe, cut: null };
+}
+
+/** `IntervalOrder` on a whole answer at once. */
+export function intervalsInOrder(text: string): AnswerOrder {
+  return new IntervalOrder().update(text);
 }

@@ -50,7 +50,7 @@ import {
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { intervalsInOrder } from "../data/intervals.js";
+import { IntervalOrder } from "../data/intervals.js";
 import { ecgTokenCountForSamples } from "./ecg-tokens.js";
 import { EcgEncoder } from "./encoder.js";
 import { Llama, type KVCache } from "./llama.js";
@@ -97,7 +97,7 @@ export interface GenerateResult {
   promptTokens: number;
   /**
    * "stop": a stop token ended the answer, or a localization answer went back in time and was
-   * ended at its last interval in order (`intervalsInOrder`); "length": maxTokens was reached.
+   * ended at its last interval in order (`IntervalOrder`); "length": maxTokens was reached.
    */
   finish: "stop" | "length";
 }
@@ -363,8 +363,9 @@ export class AnyEcg {
     const ids: number[] = [];
     let text = "";
     let emitted = 0;
+    const order = new IntervalOrder();
     // streams text up to `upTo` (a localization answer only up to its last complete interval,
-    // which intervalsInOrder may still cut the answer back to)
+    // which IntervalOrder may still cut the answer back to)
     const emit = (upTo: number): void => {
       if (upTo <= emitted) return;
       opts.onToken?.(text.slice(emitted, upTo));
@@ -389,14 +390,14 @@ export class AnyEcg {
         }
         ids.push(id);
         text += decoder.push(id);
-        const order = intervalsInOrder(text);
-        if (order.cut !== null) {
-          text = text.slice(0, order.cut);
+        const checked = order.update(text);
+        if (checked.cut !== null) {
+          text = text.slice(0, checked.cut);
           cut = true;
           finish = "stop";
           break;
         }
-        emit(order.safe);
+        emit(checked.safe);
         if (ids.length === maxTokens || cache.length >= this.config.lm.maxPositions) break;
         yield;
         logits = noGrad(() =>

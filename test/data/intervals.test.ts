@@ -4,6 +4,7 @@ import {
   formatLocalizationAnswer,
   mergeIntervals,
   parseLocalizationAnswer,
+  IntervalOrder,
   intervalsInOrder,
   rhythmEpisodes,
   rhythmIntervals,
@@ -131,5 +132,22 @@ describe("intervalsInOrder (a localization answer while it is written)", () => {
   it("never cuts other answers", () => {
     expect(intervalsInOrder("No Atrial fibrillation Found")).toEqual({ safe: 28, cut: null });
     expect(intervalsInOrder("Report: 2.0s-1.0s")).toEqual({ safe: 17, cut: null });
+  });
+
+  it("read a character at a time, as generation does, it finds what it finds in the whole answer", () => {
+    for (const answer of [
+      "Duration: 0.4s-3.7s, 4.6s-9.3s, 10.0s-12.5s",
+      "Duration: 0.4s-3.7s, 4.6s-9.3s, 0.4s-3.7s, 12.0s-13.0s",
+      "Duration: 1.0s-10.0s, 10.0s-9.0s",
+      "No Atrial fibrillation Found",
+    ]) {
+      const order = new IntervalOrder();
+      let got = order.update("");
+      for (let n = 1; n <= answer.length && got.cut === null; n++) {
+        got = order.update(answer.slice(0, n));
+        if (got.cut === null) expect(got).toEqual(intervalsInOrder(answer.slice(0, n)));
+      }
+      expect(got).toEqual(intervalsInOrder(answer));
+    }
   });
 });
