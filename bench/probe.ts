@@ -7,14 +7,19 @@
  * split (runs/quality/dataset, built when missing), tasks location and location_long. Then the
  * token-level AUC per finding on windows of the held-out records (threshold-free), and how well
  * the encoder tells a 10-s window with the finding asked from one without (the presence the
- * language model's first answer word decides, and the IoU that decision alone would reach).
+ * language model's first answer word decides, and the IoU that decision alone would reach). Last,
+ * the record-level AUC of the head's whole-record findings (CinC 2017's AF and classes, PTB-XL's
+ * superclasses) on their validation records: whether the encoder or the language model limits
+ * the report task's statements.
  */
 import { existsSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDataset } from "../src/data/build.js";
+import { loadCinc2017Rhythms } from "../src/data/sources/cinc2017.js";
 import { loadCpsc2021 } from "../src/data/sources/cpsc2021.js";
 import { loadMitdb } from "../src/data/sources/mitdb.js";
+import { loadPtbxlClasses } from "../src/data/sources/ptbxl.js";
 import { EncoderProbePredictor } from "../src/eval/baselines/encoder-probe.js";
 import { parseEcgRoots, readExamples, resolveEcgPaths, type EvalExample } from "../src/eval/examples.js";
 import { rocAuc } from "../src/eval/metrics/auc.js";
@@ -47,7 +52,11 @@ export default async function probe(opts: BenchOptions): Promise<Record<string, 
   const validRecords = [...(await loadMitdb(dataDir)), ...(await loadCpsc2021(dataDir))].filter(
     (r) => r.split === "valid",
   );
+  const wholeRecords = [...(await loadCinc2017Rhythms(dataDir)), ...(await loadPtbxlClasses(dataDir))].filter(
+    (r) => r.split === "valid",
+  );
   const aucs: Record<string, Record<string, { positives: number; auc: number | null }>> = {};
+  const recordAucs: Record<string, Record<string, { n: number; positives: number; auc: number | null }>> = {};
   const presence: Record<string, Record<string, Presence>> = {};
   const columns: { model: string; rows: { task: string; dataset: string; metric: string; n: number; value: number | null }[] }[] = []; // prettier-ignore
   for (const dir of models) {
@@ -56,6 +65,7 @@ export default async function probe(opts: BenchOptions): Promise<Record<string, 
     columns.push({ model: dir, rows: r.summary.rows.filter((row) => row.metric.startsWith("IoU")) });
     aucs[dir] = await predictor.tokenAuc(validRecords, dataDir, { windows: 512, seed: 1 });
     presence[dir] = await windowPresence(predictor, examples, validFile);
+    recordAucs[dir] = await predictor.recordAuc(wholeRecords, dataDir);
   }
   const keys = columns[0]!.rows.map((r) => `${r.task}|${r.dataset}|${r.metric}`);
   printTable(
@@ -103,7 +113,18 @@ export default async function probe(opts: BenchOptions): Promise<Record<string, 
       ...models.flatMap((m) => [formatValue("AUC", presence[m]![d]!.auc), formatValue("IoU", presence[m]![d]!.ceiling)]), // prettier-ignore
     ]),
   );
-  return { data: validFile, perGroup, examples: examples.length, columns, tokenAuc: aucs, presence };
+  console.log(
+    "\nrecord-level AUC of the mean token logit, validation records labelled as a whole (CinC 2017, PTB-XL fold 9):",
+  );
+  const named = [...new Set(models.flatMap((m) => Object.keys(recordAucs[m]!)))];
+  printTable(
+    ["finding", "records", "positives", ...models],
+    named.map((f) => {
+      const first = models.map((m) => recordAucs[m]![f]).find(Boolean)!;
+      return [f, first.n, first.positives, ...models.map((m) => formatValue("AUC", recordAucs[m]![f]?.auc ?? null))]; // prettier-ignore
+    }),
+  );
+  return { data: validFile, perGroup, examples: examples.length, columns, tokenAuc: aucs, presence, recordAuc: recordAucs }; // prettier-ignore
 }
 
 interface Presence {

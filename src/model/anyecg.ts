@@ -117,8 +117,11 @@ export interface Rendered {
 export interface LoadModelOptions {
   /** Fold LoRA adapters into the weights for inference (default true). */
   merge?: boolean;
-  /** Switch the time words on (config `timeWords`) for a checkpoint saved without them. */
-  timeWords?: boolean;
+  /**
+   * Switch the time words or the findings summary on (config `timeWords`, `findingsSummary`:
+   * they add no weights) for a checkpoint saved without them.
+   */
+  switchOn?: Partial<Pick<AnyEcgConfig, "timeWords" | "findingsSummary">>;
 }
 
 /** Everything but the language model, for a backbone loaded from a Hugging Face folder. */
@@ -202,9 +205,18 @@ export class AnyEcg {
 
   /** ECGs -> projected tokens [sum of counts, LM width], in order. */
   encodeEcgs(ecgs: readonly PreparedEcg[]): Tensor {
-    const { tokens, starts } = this.encoder.encode(ecgs);
-    const projected = this.projector.forward(this.encoder.withFindings(tokens));
+    const { features, starts } = this.projectorInput(ecgs);
+    const projected = this.projector.forward(features);
     return this.config.timeWords ? add(projected, this.timeWords(starts)) : projected;
+  }
+
+  /** The projector's input rows for ECGs (encoder tokens with their findings), and each row's start (s; NaN: CLS). */
+  projectorInput(ecgs: readonly PreparedEcg[]): { features: Tensor; starts: number[] } {
+    const { tokens, starts } = this.encoder.encode(ecgs);
+    return {
+      features: this.encoder.withFindings(tokens, this.config.findingsSummary ? starts : null),
+      starts,
+    };
   }
 
   /**
@@ -519,7 +531,7 @@ export class AnyEcg {
     const cfgPath = join(dir, "config.json");
     const json = readJson(cfgPath);
     if (isHfConfig(json)) return AnyEcg.fromLlama(dir, opts);
-    const config = parseConfig(opts.timeWords ? { ...(json as object), timeWords: true } : json, cfgPath);
+    const config = parseConfig(opts.switchOn ? { ...(json as object), ...opts.switchOn } : json, cfgPath);
     const model = new AnyEcg(config, Tokenizer.load(join(dir, "tokenizer.json")));
     const clf = join(dir, BEAT_CLASSIFIER_FILE);
     if (existsSync(clf)) model.beatClassifier = readBeatClassifier(clf);

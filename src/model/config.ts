@@ -110,6 +110,13 @@ export interface AnyEcgConfig {
    * the whole seconds it starts at, so answers can copy their times. Adds no weights.
    */
   timeWords?: boolean;
+  /**
+   * Each ECG's first token (its CLS) carries the mean of its time tokens' findings
+   * probabilities instead of the head's output on the CLS token itself, which the labels stage
+   * never trains (encoder.ts `withFindings`): a record-level summary the language model finds in
+   * one place, for the statements about the whole ECG. Adds no weights.
+   */
+  findingsSummary?: boolean;
 }
 
 /** The size meant for shipping: see the module comment for why. */
@@ -226,7 +233,7 @@ export function validateConfig(c: AnyEcgConfig): void {
   if (!Number.isInteger(c.lora.r) || c.lora.r < 0) throw new RangeError("config: lora.r must be >= 0");
   const ok = new Set(["q", "k", "v", "o", "gate", "up", "down"]);
   for (const t of c.lora.targets) if (!ok.has(t)) throw new RangeError(`config: unknown LoRA target ${t}`);
-  for (const k of ["timeWords", "projectorNorm"] as const)
+  for (const k of ["timeWords", "projectorNorm", "findingsSummary"] as const)
     if (c[k] !== undefined && typeof c[k] !== "boolean")
       throw new RangeError(`config: ${k} must be true or false`);
 }
@@ -244,6 +251,7 @@ export function parseConfig(json: unknown, file = "config.json"): AnyEcgConfig {
     lora: { ...d.lora, ...o.lora },
     ...(o.projectorNorm !== undefined ? { projectorNorm: o.projectorNorm } : {}),
     ...(o.timeWords !== undefined ? { timeWords: o.timeWords } : {}),
+    ...(o.findingsSummary !== undefined ? { findingsSummary: o.findingsSummary } : {}),
   };
   validateConfig(c);
   return c;

@@ -165,9 +165,15 @@ export class EcgEncoder implements HasParameters {
     return this.findings.forward(tokens);
   }
 
-  /** The projector's input: tokens [rows, width] with their findings' probabilities appended. */
-  withFindings(tokens: Tensor): Tensor {
-    return this.findings ? concat([tokens, sigmoid(this.findings.forward(tokens))], 1) : tokens;
+  /**
+   * The projector's input: tokens [rows, width] with their findings' probabilities appended.
+   * With `summaryStarts` (the rows' start times from `encode`, NaN for each ECG's CLS row), a CLS
+   * row gets the mean probabilities of its ECG's time rows instead (config `findingsSummary`).
+   */
+  withFindings(tokens: Tensor, summaryStarts: readonly number[] | null = null): Tensor {
+    if (!this.findings) return tokens;
+    const p = sigmoid(this.findings.forward(tokens));
+    return concat([tokens, summaryStarts ? sparseRows(p, clsMeanPlan(summaryStarts)) : p], 1);
   }
 
   /** The per-patch feature sets the config switches on, with their embeddings. */
@@ -354,4 +360,18 @@ export function timeEmbedding(times: readonly number[], width: number): Tensor {
     }
   });
   return tensor(out, [times.length, width]);
+}
+
+/** Row plan: each CLS row (start NaN) the mean of the time rows that follow it, the others themselves. */
+function clsMeanPlan(starts: readonly number[]): RowPlan {
+  const plan = new RowPlanBuilder();
+  for (let i = 0; i < starts.length; i++) {
+    if (Number.isNaN(starts[i]!)) {
+      let end = i + 1;
+      while (end < starts.length && !Number.isNaN(starts[end]!)) end++;
+      for (let j = i + 1; j < end; j++) plan.add(j, 1 / (end - i - 1));
+    } else plan.add(i);
+    plan.endRow();
+  }
+  return plan.build();
 }

@@ -97,6 +97,8 @@ export interface StageConfig {
    * `timeWords`; they add no weights, so the stage that starts the projector can turn them on).
    */
   timeWords?: boolean;
+  /** Multimodal stage starting from `init`: switch the findings summary on (AnyEcgConfig `findingsSummary`). */
+  findingsSummary?: boolean;
   /**
    * Multimodal stage: move each localization window of an annotated database by a random offset
    * every time it is drawn, with the answer recomputed (jitter.ts). Default false.
@@ -229,9 +231,10 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
     if (typeof c.jitter !== "boolean") fail("jitter must be true or false");
     if (c.kind !== "multimodal") fail("jitter is for multimodal stages");
   }
-  if (c.timeWords !== undefined) {
-    if (typeof c.timeWords !== "boolean") fail("timeWords must be true or false");
-    if (c.kind !== "multimodal" || !c.init) fail("timeWords is for multimodal stages that start from init");
+  for (const k of ["timeWords", "findingsSummary"] as const) {
+    if (c[k] === undefined) continue;
+    if (typeof c[k] !== "boolean") fail(`${k} must be true or false`);
+    if (c.kind !== "multimodal" || !c.init) fail(`${k} is for multimodal stages that start from init`);
   }
   if (c.standardizeProjector !== undefined) {
     if (c.kind !== "multimodal") fail("standardizeProjector is for multimodal stages");

@@ -25,7 +25,7 @@ export function projectorInputStats(
   for (let i = 0; i < prepared.length; i += 16)
     noGrad(() =>
       scope(() => {
-        const x = model.encoder.withFindings(model.encoder.encode(prepared.slice(i, i + 16)).tokens).data;
+        const x = model.projectorInput(prepared.slice(i, i + 16)).features.data;
         for (let r = 0; r < x.length; r += D, n++)
           for (let j = 0; j < D; j++) {
             sum[j]! += x[r + j]!;

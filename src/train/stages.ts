@@ -147,7 +147,10 @@ export async function startingModel(c: StageConfig): Promise<AnyEcg> {
 }
 
 async function initialModel(c: StageConfig): Promise<AnyEcg> {
-  if (c.init) return AnyEcg.load(c.init, { merge: false, ...(c.timeWords ? { timeWords: true } : {}) });
+  if (c.init) {
+    const switchOn = { ...(c.timeWords ? { timeWords: true } : {}), ...(c.findingsSummary ? { findingsSummary: true } : {}) }; // prettier-ignore
+    return AnyEcg.load(c.init, { merge: false, switchOn });
+  }
   const tok = Tokenizer.load(c.tokenizer!);
   let json: { lm?: { vocabSize?: number } };
   try {
@@ -257,8 +260,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter, beatClassifier } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, jitter, beatClassifier }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, jitter, beatClassifier } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, jitter, beatClassifier }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 

@@ -116,7 +116,7 @@ describe("AnyEcg", () => {
     const dir = tempDir();
     model.save(dir);
     const plain = await AnyEcg.load(dir);
-    const timed = await AnyEcg.load(dir, { timeWords: true });
+    const timed = await AnyEcg.load(dir, { switchOn: { timeWords: true } });
     const ecg = timed.prepare(tiled(mitdb, 25)); // past 10 s: two-digit seconds
     const a = plain.encodeEcgs([ecg]).data;
     const b = timed.encodeEcgs([ecg]).data;

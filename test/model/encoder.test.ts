@@ -177,6 +177,31 @@ describe("findings head", () => {
     expect(Math.max(...joined.filter((_, i) => i % (W + K) >= W))).toBeLessThan(0.1);
   });
 
+  it("with the findings summary, each ECG's CLS row carries the mean probabilities of its time rows", () => {
+    const enc = new EcgEncoder(withHead, new Rng(3));
+    const ecgs = [prepareEcg(mitdb, withHead.encoder), prepareEcg(ptbxl, withHead.encoder)];
+    const { plain, summary, starts } = noGrad(() =>
+      scope(() => {
+        const { tokens: t, starts } = enc.encode(ecgs);
+        return { plain: enc.withFindings(t).data.slice(), summary: enc.withFindings(t, starts).data.slice(), starts }; // prettier-ignore
+      }),
+    );
+    const D = withHead.encoder.width + names.length;
+    const cls = starts.flatMap((s, i) => (Number.isNaN(s) ? [i] : []));
+    expect(cls.length).toBe(2);
+    for (const [n, c] of cls.entries()) {
+      const end = cls[n + 1] ?? starts.length;
+      for (let j = 0; j < D; j++) {
+        let mean = 0;
+        for (let r = c + 1; r < end; r++) mean += plain[r * D + j]! / (end - c - 1);
+        // the CLS token itself stays; its findings become its ECG's mean
+        expect(summary[c * D + j]).toBeCloseTo(j < withHead.encoder.width ? plain[c * D + j]! : mean, 5);
+      }
+    }
+    for (let r = 0; r < starts.length; r++)
+      if (!cls.includes(r)) expect(Array.from(summary.subarray(r * D, (r + 1) * D))).toEqual(Array.from(plain.subarray(r * D, (r + 1) * D))); // prettier-ignore
+  });
+
   it("an encoder without findings passes its tokens unchanged; duplicate names are refused", () => {
     expect(encoder.outputWidth).toBe(config.encoder.width);
     expect(() => encoder.findingLogits(encoder.posEmbed.weight)).toThrow(/names no findings/);

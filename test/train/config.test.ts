@@ -65,6 +65,10 @@ describe("stage configs", () => {
       /timeWords must be true or false/,
     );
     expect(parseStageConfig({ ...ok, kind: "multimodal", timeWords: true }, "a.json").timeWords).toBe(true);
+    expect(() => parseStageConfig({ ...ok, findingsSummary: true }, "a.json")).toThrow(
+      /findingsSummary is for multimodal stages that start from init/,
+    );
+    expect(parseStageConfig({ ...ok, kind: "multimodal", findingsSummary: true }, "a.json").findingsSummary).toBe(true); // prettier-ignore
     expect(() => parseStageConfig({ ...ok, jitter: true }, "a.json")).toThrow(
       /jitter is for multimodal stages/,
     );

@@ -10,7 +10,7 @@ import {
   standardizeProjector,
   wordEmbeddingRms,
 } from "../../src/train/projector-init.js";
-import { noGrad, scope } from "../../src/tensor/index.js";
+import { noGrad, scope, type Tensor } from "../../src/tensor/index.js";
 import { samplesDir } from "../data.js";
 
 const ecgs = await Promise.all(
@@ -32,8 +32,9 @@ describe("standardizeProjector", () => {
     standardizeProjector(model, ecgs);
     const D = mean.length;
     const H = b0.length;
-    const x = noGrad(() => scope(() => model.encoder.withFindings(model.encoder.encode([model.prepare(ecgs[0]!)]).tokens).data.slice())); // prettier-ignore
-    const got = noGrad(() => scope(() => fc1.forward(model.encoder.withFindings(model.encoder.encode([model.prepare(ecgs[0]!)]).tokens)).data.slice())); // prettier-ignore
+    const input = (): Tensor => model.projectorInput([model.prepare(ecgs[0]!)]).features;
+    const x = noGrad(() => scope(() => input().data.slice()));
+    const got = noGrad(() => scope(() => fc1.forward(input()).data.slice()));
     for (let r = 0; r < 3; r++)
       for (let o = 0; o < H; o += 7) {
         let want = b0[o]!;

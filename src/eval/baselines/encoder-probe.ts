@@ -12,7 +12,7 @@ import { AnyEcg } from "../../model/anyecg.js";
 import type { AnnotatedRecord } from "../../data/sources/mitdb.js";
 import { noGrad, scope } from "../../tensor/index.js";
 import { DenseLabelModel, DenseWindowSampler, denseIntervals, denseItem } from "../../train/dense.js";
-import { EcgLoader } from "../../train/examples.js";
+import { EcgLoader, cutExample } from "../../train/examples.js";
 import { rocAuc } from "../metrics/auc.js";
 import type { Ecg } from "../../ecg/record.js";
 import type { PredictInput, Prediction, Predictor } from "../predictors.js";
@@ -65,6 +65,42 @@ export class EncoderProbePredictor implements Predictor {
       const positives = labels[k]!.reduce((s, y) => s + y, 0);
       const auc = positives >= (opts.minPositives ?? 20) ? rocAuc(scores[k]!, labels[k]!) : null;
       out[f.name] = { positives, auc };
+    });
+    return out;
+  }
+
+  /**
+   * Record-level ROC AUC per finding over records labelled as a whole (CinC 2017's classes,
+   * PTB-XL's superclasses: the findings whose code a record lists as `complete`), with the mean
+   * logit over the whole record's time tokens (all its leads) as the score: what the encoder
+   * tells the language model for the report task's statements (null: fewer than 5 positives).
+   */
+  async recordAuc(
+    records: readonly AnnotatedRecord[],
+    dataDir: string,
+  ): Promise<Record<string, { n: number; positives: number; auc: number | null }>> {
+    const findings = this.probe.findings;
+    const K = findings.length;
+    const rows = findings.map(() => ({ scores: [] as number[], labels: [] as boolean[] }));
+    const loader = new EcgLoader(dataDir);
+    for (const r of records) {
+      const ecg = cutExample(await loader.record(r.info.path), r.info.leads, 0, r.info.length);
+      const z = noGrad(() => scope(() => this.probe.logits([this.model.prepare(ecg)]).data.slice()));
+      const tokens = z.length / K;
+      findings.forEach((f, k) => {
+        if (!r.complete?.includes(f.code)) return;
+        let sum = 0;
+        for (let i = k; i < z.length; i += K) sum += z[i]!;
+        rows[k]!.scores.push(sum / tokens);
+        rows[k]!.labels.push(r.episodes.some((e) => e.rhythm === f.code));
+      });
+    }
+    const out: Record<string, { n: number; positives: number; auc: number | null }> = {};
+    findings.forEach((f, k) => {
+      const { scores, labels } = rows[k]!;
+      const positives = labels.filter(Boolean).length;
+      if (scores.length > 0)
+        out[f.name] = { n: scores.length, positives, auc: positives >= 5 ? rocAuc(scores, labels) : null };
     });
     return out;
   }
