@@ -175,8 +175,14 @@ function rrFeatures(beats: Int32Array, i: number, fs: number, medianRR: number):
 /**
  * One feature vector per beat (`FEATURE_NAMES` order). `beats` are sorted fiducial points in
  * samples of `s`. Beats too close to the segment's edges still get features (windows are clipped).
+ * With `range`, only the beats `from` <= i < `to` get one (the median beat and RR still come from
+ * all of them): a window's beats read against a wider context.
  */
-export function beatFeatures(s: BeatSignals, beats: Int32Array): Float64Array[] {
+export function beatFeatures(
+  s: BeatSignals,
+  beats: Int32Array,
+  range: { from: number; to: number } = { from: 0, to: beats.length },
+): Float64Array[] {
   const fs = s.fs;
   const before = Math.round(0.25 * fs);
   const after = Math.round(0.4 * fs);
@@ -188,7 +194,9 @@ export function beatFeatures(s: BeatSignals, beats: Int32Array): Float64Array[] 
   const refExt = extent(ref, before - q, before + q);
   const refP2p = Math.max(1e-6, refExt.max - refExt.min);
   const padded = new Float32Array(before + after);
-  return Array.from(beats, (r, i) => {
+  return Array.from({ length: range.to - range.from }, (_, j) => {
+    const i = range.from + j;
+    const r = beats[i]!;
     const e = extent(s.wide, r - q, r + q);
     const p2p = Math.max(1e-6, e.max - e.min);
     const { onset, offset } = qrsBounds(s.wide, fs, r);

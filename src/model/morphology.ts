@@ -90,11 +90,12 @@ export function morphologyFeatures(
     const from = lowerBound(beats, a / fs);
     const to = lowerBound(beats, b / fs);
     const peaks = Int32Array.from(beats.subarray(from, to), (t) => Math.round(t * fs) - a);
-    const feats = beatFeatures(beatSignals(lead.subarray(a, b), fs), peaks);
+    // features of the window's beats only, each read against the whole context's median beat
+    const feats = beatFeatures(beatSignals(lead.subarray(a, b), fs), peaks, { from: first - from, to: last - from }); // prettier-ignore
     for (let i = first; i < last; i++) {
       const patch = w * patchesPerWindow + Math.min(patchesPerWindow - 1, Math.floor((beats[i]! - t0) / patchSeconds)); // prettier-ignore
       const f = out.subarray(patch * F, (patch + 1) * F);
-      const v = feats[i - from]!;
+      const v = feats[i - first]!;
       if (classes) {
         const prob = predictProba(classifier!.model, v);
         for (let k = 0; k < C; k++) classes[patch * C + k] = Math.max(classes[patch * C + k]!, prob[k]!);

@@ -1,7 +1,13 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { labelDetectedBeats, segmentBeats } from "../../src/analysis/beats.js";
-import { beatSignals, FEATURE_NAMES, medianBeat, qrsBounds } from "../../src/analysis/features.js";
+import {
+  beatFeatures,
+  beatSignals,
+  FEATURE_NAMES,
+  medianBeat,
+  qrsBounds,
+} from "../../src/analysis/features.js";
 import { readEcg } from "../../src/ecg/read.js";
 import { samplesDir } from "../data.js";
 
@@ -20,6 +26,13 @@ describe("beat features on a real MIT-BIH excerpt", () => {
       expect(x).toHaveLength(FEATURE_NAMES.length);
       expect(x.every(Number.isFinite)).toBe(true);
     }
+  });
+
+  it("a range of beats gets the same vectors as in the whole (median beat and RR from all beats)", () => {
+    const signals = beatSignals(ecg.signals[0]!, ecg.fs);
+    const some = beatFeatures(signals, seg.beats, { from: 4, to: 9 });
+    expect(some).toEqual(seg.features.slice(4, 9));
+    expect(beatFeatures(signals, seg.beats, { from: 3, to: 3 })).toEqual([]);
   });
 
   it("separates the premature ventricular beats from the normal ones", () => {
