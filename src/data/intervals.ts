@@ -228,8 +228,3 @@ export class IntervalOrder {
     return (this.state = { safe: this.from, cut: null });
   }
 }
-
-/** `IntervalOrder` on a whole answer at once. */
-export function intervalsInOrder(text: string): AnswerOrder {
-  return new IntervalOrder().update(text);
-}

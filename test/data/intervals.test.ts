@@ -5,7 +5,7 @@ import {
   mergeIntervals,
   parseLocalizationAnswer,
   IntervalOrder,
-  intervalsInOrder,
+  type AnswerOrder,
   rhythmEpisodes,
   rhythmIntervals,
   waveSpans,
@@ -116,7 +116,9 @@ describe("answer parser", () => {
   });
 });
 
-describe("intervalsInOrder (a localization answer while it is written)", () => {
+describe("IntervalOrder (a localization answer while it is written)", () => {
+  const intervalsInOrder = (text: string): AnswerOrder => new IntervalOrder().update(text);
+
   it("lets intervals that move forward through, and streams only complete ones", () => {
     expect(intervalsInOrder("Duration: 0.4s-3.7s, 4.6s-9.3s")).toEqual({ safe: 30, cut: null });
     expect(intervalsInOrder("Duration: 0.4s-3.7s, 4.6s-9")).toEqual({ safe: 19, cut: null });
