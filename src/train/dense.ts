@@ -223,6 +223,19 @@ export function headFindings(config: AnyEcgConfig): Finding[] {
   });
 }
 
+/**
+ * Records labelled as a whole that teach this head something: those whose `complete` codes
+ * include one of its findings (a noisy CinC 2017 recording says nothing about AF, so a head
+ * without CinC's classes would spend windows on it for no target).
+ */
+export function labelledForHead(
+  records: readonly AnnotatedRecord[],
+  config: AnyEcgConfig,
+): AnnotatedRecord[] {
+  const named = new Set(headFindings(config).map((f) => f.code));
+  return records.filter((r) => r.complete?.some((code) => named.has(code)));
+}
+
 /** The encoder with its per-token findings head (`encoder.findings`, these findings in this order). */
 export class DenseLabelModel implements TrainableModel<DenseItem[]> {
   /** The head's findings, in its order. */

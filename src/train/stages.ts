@@ -45,7 +45,14 @@ import { Tokenizer } from "../model/tokenizer.js";
 import { BatchStream } from "./batches.js";
 import type { StageConfig } from "./config.js";
 import { ContrastiveModel, type PairBatch } from "./contrastive.js";
-import { DenseLabelModel, DenseWindowSampler, denseItem, type DenseItem, type DenseWindow } from "./dense.js";
+import {
+  DenseLabelModel,
+  DenseWindowSampler,
+  denseItem,
+  labelledForHead,
+  type DenseItem,
+  type DenseWindow,
+} from "./dense.js";
 import { EcgLoader, mixStage, readExamples } from "./examples.js";
 import { LocationJitter } from "./jitter.js";
 import {
@@ -420,9 +427,9 @@ async function labelWindows(
 ): Promise<LabelWindows> {
   const records = await annotatedRecords(c.data);
   const share = c.cinc2017Share ?? 0;
-  const af = share > 0 ? await loadCinc2017Rhythms(c.data) : [];
+  const af = share > 0 ? labelledForHead(await loadCinc2017Rhythms(c.data), model.config) : [];
   const ptbxlShare = c.ptbxlShare ?? 0;
-  const ptbxl = ptbxlShare > 0 ? await loadPtbxlClasses(c.data) : [];
+  const ptbxl = ptbxlShare > 0 ? labelledForHead(await loadPtbxlClasses(c.data), model.config) : [];
   const side = (split: "train" | "valid", seed: number, augment: boolean): DenseWindowSampler => {
     const some = records.filter((r) => r.split === split);
     if (some.length === 0) throw new InputError(c.data, `no annotated ${split} records (mitdb, cpsc2021)`);

@@ -15,6 +15,7 @@ import {
   denseItem,
   denseTargets,
   headFindings,
+  labelledForHead,
   sigmoidCrossEntropy,
 } from "../../src/train/dense.js";
 import {
@@ -217,6 +218,13 @@ describeData("CinC 2017 recordings in the labels stage", () => {
       "Other rhythm",
       "Noisy recording",
     ]);
+  });
+
+  it("a head without CinC 2017's classes skips the noisy recordings; one with them keeps every recording", () => {
+    const kept = labelledForHead(af, config);
+    expect(kept.length).toBe(af.filter((r) => r.episodes[0]!.rhythm !== "cinc2017:~").length);
+    const names = [...DENSE_FINDING_NAMES, ...Object.values(CINC2017_CLASS_NAMES)];
+    expect(labelledForHead(af, { ...config, encoder: { ...config.encoder, findings: names } })).toEqual(af);
   });
 
   it("the sampler gives each source its share of the windows and augments when asked", () => {
