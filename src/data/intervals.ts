@@ -209,6 +209,7 @@ const WRITTEN_PAIR = String.raw`${NUM}s-${NUM}s`;
  * what follows the last complete interval, so checking after every token stays linear.
  */
 export class IntervalOrder {
+  private readonly pairs = new RegExp(WRITTEN_PAIR, "g");
   private last = -Infinity;
   private from = 0;
   private state: AnswerOrder = { safe: 0, cut: null };
@@ -216,7 +217,7 @@ export class IntervalOrder {
   update(text: string): AnswerOrder {
     if (this.state.cut !== null) return this.state;
     if (!text.startsWith("Duration:")) return (this.state = { safe: text.length, cut: null });
-    const pairs = new RegExp(WRITTEN_PAIR, "g");
+    const pairs = this.pairs;
     pairs.lastIndex = this.from;
     for (let m = pairs.exec(text); m; m = pairs.exec(text)) {
       const start = Number(m[1]);
