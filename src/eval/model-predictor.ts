@@ -46,11 +46,15 @@ export class ModelPredictor implements Predictor {
     return { answer: reply.trim() };
   }
 
-  /** Scorer (b): each label's likelihood given the ECGs and the example's question (`likelihood.ts`). */
-  scoreLabels(input: PredictInput, sets: readonly LabelSet[]): Promise<Record<string, number[]>> {
+  /** Scorer (b): each label's likelihood along the model's report `answer` (`likelihood.ts`). */
+  scoreLabels(
+    input: PredictInput,
+    sets: readonly LabelSet[],
+    answer: string,
+  ): Promise<Record<string, number[]>> {
     const request = this.request(input);
     return Promise.resolve(
-      likelihoodLabelScores(sets, (answers) => this.model.scoreAnswers(request, answers)),
+      likelihoodLabelScores(sets, answer, (answers) => this.model.scoreAnswers(request, answers)),
     );
   }
 

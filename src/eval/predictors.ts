@@ -33,9 +33,14 @@ export interface Predictor {
   predict(input: PredictInput): Promise<Prediction>;
   /**
    * Scorer (b) of the report AUC, for predictors that have one (the model's likelihood; the
-   * baselines have none): a score per label of each set, keyed by set name, in the set's order.
+   * baselines have none): a score per label of each set, keyed by set name, in the set's order,
+   * given the predictor's own `answer` to the example.
    */
-  scoreLabels?(input: PredictInput, sets: readonly LabelSet[]): Promise<Record<string, number[]>>;
+  scoreLabels?(
+    input: PredictInput,
+    sets: readonly LabelSet[],
+    answer: string,
+  ): Promise<Record<string, number[]>>;
 }
 
 /**

@@ -14,8 +14,10 @@
  * - Report label scores (scorer b of the AUC, `likelihood.ts`): with label sets, a scorer other
  *   than "a" and a predictor that has `scoreLabels` (the model), each report example gets a score
  *   per label of every set that fits its dataset, kept in its line (`label_scores`, by set name).
- *   A resumed line without the scores of a set gets them now (the answer is not generated again)
- *   and is written again: a later line for an id replaces an earlier one.
+ *   The scores come from the example's generated answer (`likelihood.ts`). A resumed line without
+ *   the scores of a set, or with scores by an earlier scorer (`label_scorer`), gets them now (the
+ *   answer is not generated again) and is written again: a later line for an id replaces an
+ *   earlier one.
  * - Per-example score (for error analysis; the tables use the metrics of `summarize`):
  *   localization IoU, ECG-QA exact match 1/0, multi 1/0 or findings F1, report ROUGE-L F1
  *   (`rouge_score`'s way).
@@ -36,6 +38,7 @@ import { exactMatch } from "./metrics/exact-match.js";
 import { scoreLocalizationAnswer } from "./metrics/iou.js";
 import { scoreMulti } from "./metrics/multi.js";
 import { rougeScore } from "./metrics/rouge.js";
+import { LABEL_SCORER } from "./likelihood.js";
 import { labelSetsFor, type LabelSet, type Scorer } from "./label-sets.js";
 import { summarize, type EvalRecord, type Summary } from "./metrics/summary.js";
 import { readExampleEcgs, type Predictor } from "./predictors.js";
@@ -53,6 +56,8 @@ export interface PredictionLine {
   question_type?: string;
   /** Report only: scorer (b)'s score per label, by label set name, in the set's order. */
   label_scores?: Record<string, number[]>;
+  /** Which scorer (b) wrote `label_scores` (LABEL_SCORER); scores by another are computed again. */
+  label_scorer?: string;
   /** Present (true) when the answer could not be read; scored 0. */
   unreadable?: true;
 }
@@ -275,11 +280,11 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     });
   }
   const doneById = new Map(done.map((l) => [l.id, l]));
+  const current = (l: PredictionLine | undefined): Record<string, number[]> | undefined =>
+    l?.label_scorer === LABEL_SCORER ? l.label_scores : undefined;
   const unscored = (e: EvalExample): LabelSet[] => {
-    const line = doneById.get(e.id);
-    return scoredSets(e, opts, predictor).filter(
-      (s) => line?.label_scores?.[s.name]?.length !== s.labels.length,
-    );
+    const scores = current(doneById.get(e.id));
+    return scoredSets(e, opts, predictor).filter((s) => scores?.[s.name]?.length !== s.labels.length);
   };
   const todo = examples.filter((e) => !doneById.has(e.id) || unscored(e).length > 0);
   const bar = opts.log === null ? null : new Progress(predictor.name, todo.length, "examples", opts.log);
@@ -290,8 +295,11 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     const ecgs = predictor.needsEcgs ? await readExampleEcgs(e, p) : [];
     const input = { example: e, ecgs, paths: p };
     const line = doneById.get(e.id) ?? lineOf(e, (await predictor.predict(input)).answer);
-    if (missing.length)
-      line.label_scores = { ...line.label_scores, ...(await predictor.scoreLabels!(input, missing)) };
+    if (missing.length) {
+      const scores = await predictor.scoreLabels!(input, missing, line.prediction);
+      line.label_scores = { ...current(line), ...scores };
+      line.label_scorer = LABEL_SCORER;
+    }
     if (file) appendFileSync(file, JSON.stringify(line) + "\n");
     fresh.push(line);
     bar?.tick();

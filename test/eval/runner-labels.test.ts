@@ -3,7 +3,7 @@
  * examples of the datasets a set fits, kept in predictions.jsonl and added to resumed lines
  * without generating their answers again.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -60,8 +60,9 @@ function scoring(): Predictor & { predicted: string[]; scored: string[] } {
       predicted.push(example.id);
       return Promise.resolve({ answer: example.task === "report" ? "Report: Sinus rhythm" : "yes" });
     },
-    scoreLabels({ example, ecgs }, asked) {
+    scoreLabels({ example, ecgs }, asked, answer) {
       expect(ecgs).toHaveLength(1); // the real record was read for the likelihood
+      expect(answer).toBe("Report: Sinus rhythm"); // scored along its own answer
       scored.push(`${example.id}:${asked.map((s) => s.name).join("+")}`);
       const t = table[example.id]!;
       return Promise.resolve(Object.fromEntries(asked.map((s) => [s.name, s.name === "af" ? [t[1]!] : t])));
@@ -129,6 +130,28 @@ describe("runEval with label sets", () => {
     const third = scoring();
     await runEval({ examples, dataFile, roots, predictor: third, outDir: out, labelSets: sets, log: null });
     expect([third.predicted, third.scored]).toEqual([[], []]);
+  });
+
+  it("scores again, without generating, the lines whose label scores an earlier scorer wrote", async () => {
+    const out = tmp();
+    await runEval({
+      examples,
+      dataFile,
+      roots,
+      predictor: scoring(),
+      outDir: out,
+      labelSets: sets,
+      log: null,
+    });
+    const file = join(out, "predictions.jsonl");
+    const old = readPredictionLines(file).map((l) =>
+      l.id === "r2" ? { ...l, label_scores: { rhythm: [0, 0] }, label_scorer: "opening" } : l,
+    );
+    writeFileSync(file, old.map((l) => JSON.stringify(l) + "\n").join(""));
+    const again = scoring();
+    const r = await runEval({ examples, dataFile, roots, predictor: again, outDir: out, labelSets: sets, log: null }); // prettier-ignore
+    expect([again.predicted, again.scored]).toEqual([[], ["r2:rhythm"]]);
+    expect(r.lines.find((l) => l.id === "r2")!.label_scores).toEqual({ rhythm: [-4, -2] });
   });
 
   it("predicts again a resumed line whose question or reference has changed in the data", async () => {
