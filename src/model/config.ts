@@ -117,7 +117,18 @@ export interface AnyEcgConfig {
    * one place, for the statements about the whole ECG. Adds no weights.
    */
   findingsSummary?: boolean;
+  /**
+   * Finding words (anyecg.ts): each ECG token also carries the language model's embedding of
+   * the names of the findings the encoder's head sees in it, weighted by their probabilities, so
+   * statements and questions find the tokens that carry their words. Needs encoder.findings.
+   * Adds no weights.
+   */
+  findingWords?: boolean;
 }
+
+/** The config flags that add no weights, so a stage may switch them on for a saved checkpoint. */
+export const MODEL_SWITCHES = ["timeWords", "findingsSummary", "findingWords"] as const;
+export type ModelSwitches = Partial<Pick<AnyEcgConfig, (typeof MODEL_SWITCHES)[number]>>;
 
 /** The size meant for shipping: see the module comment for why. */
 export function shippingConfig(vocabSize = 4096): AnyEcgConfig {
@@ -233,9 +244,11 @@ export function validateConfig(c: AnyEcgConfig): void {
   if (!Number.isInteger(c.lora.r) || c.lora.r < 0) throw new RangeError("config: lora.r must be >= 0");
   const ok = new Set(["q", "k", "v", "o", "gate", "up", "down"]);
   for (const t of c.lora.targets) if (!ok.has(t)) throw new RangeError(`config: unknown LoRA target ${t}`);
-  for (const k of ["timeWords", "projectorNorm", "findingsSummary"] as const)
+  for (const k of ["projectorNorm", ...MODEL_SWITCHES] as const)
     if (c[k] !== undefined && typeof c[k] !== "boolean")
       throw new RangeError(`config: ${k} must be true or false`);
+  if (c.findingWords && !c.encoder.findings?.length)
+    throw new RangeError("config: findingWords needs the encoder's findings (encoder.findings)");
 }
 
 /** Parses and checks a config.json object (missing optional parts take the shipping defaults). */
@@ -250,8 +263,7 @@ export function parseConfig(json: unknown, file = "config.json"): AnyEcgConfig {
     tokenBudget: o.tokenBudget ?? d.tokenBudget,
     lora: { ...d.lora, ...o.lora },
     ...(o.projectorNorm !== undefined ? { projectorNorm: o.projectorNorm } : {}),
-    ...(o.timeWords !== undefined ? { timeWords: o.timeWords } : {}),
-    ...(o.findingsSummary !== undefined ? { findingsSummary: o.findingsSummary } : {}),
+    ...Object.fromEntries(MODEL_SWITCHES.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])),
   };
   validateConfig(c);
   return c;

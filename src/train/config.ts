@@ -16,6 +16,7 @@
 import { readFileSync } from "node:fs";
 import type { TaskName } from "../data/example.js";
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
+import { MODEL_SWITCHES } from "../model/config.js";
 
 export type StageKind = "tokenizer" | "beats" | "text" | "contrastive" | "labels" | "multimodal";
 
@@ -99,6 +100,8 @@ export interface StageConfig {
   timeWords?: boolean;
   /** Multimodal stage starting from `init`: switch the findings summary on (AnyEcgConfig `findingsSummary`). */
   findingsSummary?: boolean;
+  /** Multimodal stage starting from `init`: switch the finding words on (AnyEcgConfig `findingWords`). */
+  findingWords?: boolean;
   /**
    * Multimodal stage: move each localization window of an annotated database by a random offset
    * every time it is drawn, with the answer recomputed (jitter.ts). Default false.
@@ -231,7 +234,7 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
     if (typeof c.jitter !== "boolean") fail("jitter must be true or false");
     if (c.kind !== "multimodal") fail("jitter is for multimodal stages");
   }
-  for (const k of ["timeWords", "findingsSummary"] as const) {
+  for (const k of MODEL_SWITCHES) {
     if (c[k] === undefined) continue;
     if (typeof c[k] !== "boolean") fail(`${k} must be true or false`);
     if (c.kind !== "multimodal" || !c.init) fail(`${k} is for multimodal stages that start from init`);

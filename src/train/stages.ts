@@ -39,7 +39,7 @@ import { Progress, type ProgressSink } from "../data/progress.js";
 import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
 import { loadOrTrainClassical, outOfFold, readClassicalModel } from "./classical.js";
-import { parseConfig } from "../model/config.js";
+import { MODEL_SWITCHES, parseConfig } from "../model/config.js";
 import { ecgTokenCount } from "../model/ecg-tokens.js";
 import { Tokenizer } from "../model/tokenizer.js";
 import { BatchStream } from "./batches.js";
@@ -155,7 +155,8 @@ export async function startingModel(c: StageConfig): Promise<AnyEcg> {
 
 async function initialModel(c: StageConfig): Promise<AnyEcg> {
   if (c.init) {
-    const switchOn = { ...(c.timeWords ? { timeWords: true } : {}), ...(c.findingsSummary ? { findingsSummary: true } : {}) }; // prettier-ignore
+    // only the switches a stage turns on: a stage never switches off what its init was trained with
+    const switchOn = Object.fromEntries(MODEL_SWITCHES.filter((k) => c[k]).map((k) => [k, true]));
     return AnyEcg.load(c.init, { merge: false, switchOn });
   }
   const tok = Tokenizer.load(c.tokenizer!);
@@ -267,8 +268,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, jitter, beatClassifier } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, jitter, beatClassifier }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 

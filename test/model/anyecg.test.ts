@@ -142,6 +142,39 @@ describe("AnyEcg", () => {
     timed.dispose();
   });
 
+  it("finding words add to each token its findings' name embeddings, weighted by their probabilities", () => {
+    const names = ["Premature ventricular contraction", "Sinus rhythm"];
+    const base = tinyConfig(tok.vocabSize);
+    const config = { ...base, encoder: { ...base.encoder, findings: names }, findingsSummary: true };
+    const plain = new AnyEcg(config, tok, 7);
+    const worded = new AnyEcg({ ...config, findingWords: true }, tok, 7);
+    // a confident head: PVC near 0.95 and sinus near 0.5 on every row, so the weights are scaled
+    for (const m of [plain, worded]) m.encoder.findings!.bias!.data.set([3, 0]);
+    const ecg = worded.prepare(mitdb);
+    const a = plain.encodeEcgs([ecg]).data;
+    const b = worded.encodeEcgs([ecg]).data;
+    const features = worded.projectorInput([ecg]).features;
+    const [rows, D] = features.shape as [number, number];
+    const W = worded.config.lm.width;
+    const nameEmbedding = names.map((n) => {
+      const ids = [...tok.encode(` ${n}`), ...tok.encode(` ${n.toLowerCase()}`)];
+      const e = worded.lm.embedIds(ids).data;
+      return Float32Array.from({ length: W }, (_, j) => ids.reduce((s, _, k) => s + e[k * W + j]!, 0) / ids.length); // prettier-ignore
+    });
+    for (const r of [0, 1, rows - 1]) {
+      const p = [features.data[r * D + D - 2]!, features.data[r * D + D - 1]!];
+      expect(p[0]! + p[1]!).toBeGreaterThan(1);
+      const want = Float32Array.from({ length: W }, (_, j) => {
+        const words = (p[0]! * nameEmbedding[0]![j]! + p[1]! * nameEmbedding[1]![j]!) / (p[0]! + p[1]!);
+        return a[r * W + j]! + words;
+      });
+      expect(maxDiff(b.subarray(r * W, (r + 1) * W), want)).toBeLessThan(1e-5);
+    }
+    expect(() => new AnyEcg({ ...base, findingWords: true }, tok, 7)).toThrow(/findingWords needs/);
+    plain.dispose();
+    worded.dispose();
+  });
+
   it("with beat classes, needs its beat classifier and keeps it on save", async () => {
     // a classifier learned from synthetic rows: the class is set by the first feature
     const rng = new Rng(3);

@@ -65,6 +65,10 @@ describe("stage configs", () => {
       /timeWords must be true or false/,
     );
     expect(parseStageConfig({ ...ok, kind: "multimodal", timeWords: true }, "a.json").timeWords).toBe(true);
+    expect(parseStageConfig({ ...ok, kind: "multimodal", findingWords: true }, "a.json").findingWords).toBe(true); // prettier-ignore
+    expect(() => parseStageConfig({ ...ok, findingWords: true }, "a.json")).toThrow(
+      /findingWords is for multimodal stages that start from init/,
+    );
     expect(() => parseStageConfig({ ...ok, findingsSummary: true }, "a.json")).toThrow(
       /findingsSummary is for multimodal stages that start from init/,
     );
