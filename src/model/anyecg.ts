@@ -258,9 +258,9 @@ export class AnyEcg {
    * finding's name, weighted by the finding's probability on that row (the CLS row's from the
    * findings summary when it is on), the weights scaled to sum to at most 1.
    *
-   * Why: the language model lagged its encoder's head (PTB-XL superclasses 68 against 77, CinC
-   * 2017 "other rhythm" called AF): reading a finding off a probability column through the
-   * projector is learned from few reports. With tied embeddings, a token that carries the words
+   * Why: the language model lagged its encoder's head (PTB-XL superclasses 68 against 77):
+   * reading a finding off a probability column through the projector is learned from few
+   * reports. With tied embeddings, a token that carries the words
    * "atrial fibrillation" makes them the easiest to write after attending to it, and a question
    * that names a beat type attends to the tokens that carry its words, as the time words do for
    * times. The weights are the head's numbers: no gradient reaches the head through them.
