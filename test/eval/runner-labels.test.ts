@@ -12,7 +12,7 @@ import { parseEcgRoots, type EvalExample } from "../../src/eval/examples.js";
 import type { LabelSet } from "../../src/eval/label-sets.js";
 import type { Predictor } from "../../src/eval/predictors.js";
 import { resultsMarkdown } from "../../src/eval/report.js";
-import { readPredictionLines, runEval } from "../../src/eval/runner.js";
+import { readPredictionLines, runEval, type RunOptions } from "../../src/eval/runner.js";
 import { samplesDir } from "../data.js";
 
 const roots = parseEcgRoots([samplesDir]);
@@ -73,10 +73,14 @@ function scoring(): Predictor & { predicted: string[]; scored: string[] } {
 const value = (rows: { dataset: string; metric: string; value: number | null }[], d: string, m: string) =>
   rows.find((r) => r.dataset === d && r.metric === m)?.value;
 
+/** runEval over this file's examples and label sets, quietly; `more` adds or overrides options. */
+const run = (predictor: Predictor, more: Partial<RunOptions> = {}) =>
+  runEval({ examples, dataFile, roots, predictor, labelSets: sets, log: null, ...more });
+
 describe("runEval with label sets", () => {
   it("scores the report examples of each set's datasets and reports both scorers", async () => {
     const p = scoring();
-    const r = await runEval({ examples, dataFile, roots, predictor: p, labelSets: sets, log: null });
+    const r = await run(p);
     expect(p.scored).toEqual(["r1:rhythm", "r2:rhythm", "r3:rhythm", "c1:af"]);
     expect(r.lines.find((l) => l.id === "q1")!.label_scores).toBeUndefined();
     expect(r.lines[0]!.label_scores).toEqual({ rhythm: [-1, -5] });
@@ -97,28 +101,11 @@ describe("runEval with label sets", () => {
   it("adds label scores to resumed lines without generating their answers again", async () => {
     const out = tmp();
     const first = scoring();
-    await runEval({
-      examples,
-      dataFile,
-      roots,
-      predictor: first,
-      outDir: out,
-      labelSets: sets,
-      scorer: "a",
-      log: null,
-    });
+    await run(first, { outDir: out, scorer: "a" });
     expect(first.predicted).toHaveLength(5);
     expect(first.scored).toEqual([]); // scorer a asks for no likelihood
     const second = scoring();
-    const r = await runEval({
-      examples,
-      dataFile,
-      roots,
-      predictor: second,
-      outDir: out,
-      labelSets: sets,
-      log: null,
-    });
+    const r = await run(second, { outDir: out });
     expect(second.predicted).toEqual([]);
     expect(second.scored).toEqual(["r1:rhythm", "r2:rhythm", "r3:rhythm", "c1:af"]);
     expect([r.resumed, r.predicted]).toEqual([5, 0]);
@@ -128,43 +115,27 @@ describe("runEval with label sets", () => {
     expect(lines.map((l) => l.id)).toEqual(["r1", "r2", "r3", "c1", "q1"]);
     expect(lines[3]!.label_scores).toEqual({ af: [-1] });
     const third = scoring();
-    await runEval({ examples, dataFile, roots, predictor: third, outDir: out, labelSets: sets, log: null });
+    await run(third, { outDir: out });
     expect([third.predicted, third.scored]).toEqual([[], []]);
   });
 
   it("scores again, without generating, the lines whose label scores an earlier scorer wrote", async () => {
     const out = tmp();
-    await runEval({
-      examples,
-      dataFile,
-      roots,
-      predictor: scoring(),
-      outDir: out,
-      labelSets: sets,
-      log: null,
-    });
+    await run(scoring(), { outDir: out });
     const file = join(out, "predictions.jsonl");
     const old = readPredictionLines(file).map((l) =>
       l.id === "r2" ? { ...l, label_scores: { rhythm: [0, 0] }, label_scorer: "opening" } : l,
     );
     writeFileSync(file, old.map((l) => JSON.stringify(l) + "\n").join(""));
     const again = scoring();
-    const r = await runEval({ examples, dataFile, roots, predictor: again, outDir: out, labelSets: sets, log: null }); // prettier-ignore
+    const r = await run(again, { outDir: out });
     expect([again.predicted, again.scored]).toEqual([[], ["r2:rhythm"]]);
     expect(r.lines.find((l) => l.id === "r2")!.label_scores).toEqual({ rhythm: [-4, -2] });
   });
 
   it("predicts again a resumed line whose question or reference has changed in the data", async () => {
     const out = tmp();
-    await runEval({
-      examples,
-      dataFile,
-      roots,
-      predictor: scoring(),
-      outDir: out,
-      labelSets: sets,
-      log: null,
-    });
+    await run(scoring(), { outDir: out });
     const edited = examples.map((e) =>
       e.id === "r2"
         ? { ...e, answer: "Report: Sinus rhythm" }
@@ -173,15 +144,7 @@ describe("runEval with label sets", () => {
           : e,
     );
     const again = scoring();
-    const r = await runEval({
-      examples: edited,
-      dataFile,
-      roots,
-      predictor: again,
-      outDir: out,
-      labelSets: sets,
-      log: null,
-    });
+    const r = await run(again, { examples: edited, outDir: out });
     expect(again.predicted).toEqual(["r2", "q1"]);
     expect(again.scored).toEqual(["r2:rhythm"]);
     expect([r.resumed, r.predicted]).toEqual([3, 2]);
@@ -190,12 +153,12 @@ describe("runEval with label sets", () => {
 
   it("gives a baseline (no likelihood) statement rows only, and refuses scorer b for it", async () => {
     const constant = new ConstantPredictor();
-    const r = await runEval({ examples, dataFile, roots, predictor: constant, labelSets: sets, log: null });
+    const r = await run(constant);
     const metrics = r.summary.rows.filter((x) => x.dataset === "ptb-xl").map((x) => x.metric);
     expect(metrics).toContain("rhythm AUC (a: statements)");
     expect(metrics.some((m) => m.includes("(b: likelihood)"))).toBe(false);
-    await expect(
-      runEval({ examples, dataFile, roots, predictor: constant, labelSets: sets, scorer: "b", log: null }),
-    ).rejects.toThrow("--scorer: scorer b is the model's likelihood: constant has none (use --scorer a)");
+    await expect(run(constant, { scorer: "b" })).rejects.toThrow(
+      "--scorer: scorer b is the model's likelihood: constant has none (use --scorer a)",
+    );
   });
 });
