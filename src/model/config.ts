@@ -49,6 +49,12 @@ export interface EncoderConfig {
    */
   rhythm?: boolean;
   /**
+   * Three more beat-timing features per patch, of the rhythm of the 20 s around it (rhythm.ts:
+   * how many successive intervals change, the typical change, how many intervals are regular),
+   * which tell atrial fibrillation from premature beats (default false; needs `rhythm`).
+   */
+  rhythmContext?: boolean;
+  /**
    * Beat-shape features of each patch (morphology.ts: QRS width, difference from the window's
    * median beat) added to its tokens through a linear embedding (default false).
    */
@@ -247,6 +253,8 @@ export function validateConfig(c: AnyEcgConfig): void {
   for (const k of ["projectorNorm", ...MODEL_SWITCHES] as const)
     if (c[k] !== undefined && typeof c[k] !== "boolean")
       throw new RangeError(`config: ${k} must be true or false`);
+  if (e.rhythmContext && !e.rhythm)
+    throw new RangeError("config: encoder.rhythmContext needs encoder.rhythm");
   if (c.findingWords && !c.encoder.findings?.length)
     throw new RangeError("config: findingWords needs the encoder's findings (encoder.findings)");
 }

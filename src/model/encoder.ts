@@ -46,7 +46,7 @@ import {
 import { patchesPerWindow, windowSamples, type AnyEcgConfig, type EncoderConfig } from "./config.js";
 import { patchTokenCount, poolGroup, tokenTimeSpan } from "./ecg-tokens.js";
 import { BEAT_CLASS_FEATURES, MORPHOLOGY_FEATURES } from "./morphology.js";
-import { RHYTHM_FEATURES } from "./rhythm.js";
+import { RHYTHM_CONTEXT_FEATURES, RHYTHM_FEATURES } from "./rhythm.js";
 import type { PreparedEcg } from "./preprocess.js";
 
 const LEADS = 12;
@@ -139,7 +139,7 @@ export class EcgEncoder implements HasParameters {
     // unit-scale init: the features start as strong as the normalised patch embedding
     const embed = (name: string, n: number): Linear =>
       new Linear(name, n, c.width, { rng, std: 1 / Math.sqrt(n) });
-    this.rhythmEmbed = c.rhythm ? embed("encoder.rhythm_embed", RHYTHM_FEATURES) : null;
+    this.rhythmEmbed = c.rhythm ? embed("encoder.rhythm_embed", rhythmWidth(c)) : null;
     this.morphEmbed = c.morphology ? embed("encoder.morph_embed", MORPHOLOGY_FEATURES) : null;
     this.classEmbed = c.beatClasses ? embed("encoder.class_embed", BEAT_CLASS_FEATURES) : null;
     this.blocks = Array.from({ length: c.depth }, (_, i) => new Block(`encoder.blocks.${i}`, c, rng));
@@ -180,11 +180,11 @@ export class EcgEncoder implements HasParameters {
   private patchFeatures(): { embed: Linear; width: number; of: (e: PreparedEcg) => Float32Array }[] {
     const out = [];
     if (this.rhythmEmbed)
-      out.push({ embed: this.rhythmEmbed, width: RHYTHM_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "rhythm") }); // prettier-ignore
+      out.push({ embed: this.rhythmEmbed, width: rhythmWidth(this.c), of: (e: PreparedEcg) => featuresOf(e, "rhythm", rhythmWidth(this.c), this.c) }); // prettier-ignore
     if (this.morphEmbed)
-      out.push({ embed: this.morphEmbed, width: MORPHOLOGY_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "morphology") }); // prettier-ignore
+      out.push({ embed: this.morphEmbed, width: MORPHOLOGY_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "morphology", MORPHOLOGY_FEATURES, this.c) }); // prettier-ignore
     if (this.classEmbed)
-      out.push({ embed: this.classEmbed, width: BEAT_CLASS_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "beatClasses") }); // prettier-ignore
+      out.push({ embed: this.classEmbed, width: BEAT_CLASS_FEATURES, of: (e: PreparedEcg) => featuresOf(e, "beatClasses", BEAT_CLASS_FEATURES, this.c) }); // prettier-ignore
     return out;
   }
 
@@ -300,12 +300,26 @@ export class EcgEncoder implements HasParameters {
   }
 }
 
-/** An ECG's per-patch features of one kind, checked to be there. */
-function featuresOf(e: PreparedEcg, kind: "rhythm" | "morphology" | "beatClasses"): Float32Array {
+/** Beat-timing features per patch of an encoder config. */
+function rhythmWidth(c: EncoderConfig): number {
+  return c.rhythmContext ? RHYTHM_CONTEXT_FEATURES : RHYTHM_FEATURES;
+}
+
+/** An ECG's per-patch features of one kind, checked to be there and `width` wide. */
+function featuresOf(
+  e: PreparedEcg,
+  kind: "rhythm" | "morphology" | "beatClasses",
+  width: number,
+  c: EncoderConfig,
+): Float32Array {
   const f = e[kind];
   if (!f)
     throw new RangeError(
       `encoder: ECG ${e.name} was prepared without ${kind} features (encoder.${kind} is on)`,
+    );
+  if (f.length !== e.windows * patchesPerWindow(c) * width)
+    throw new RangeError(
+      `encoder: ECG ${e.name} was prepared with ${f.length / (e.windows * patchesPerWindow(c))} ${kind} features per patch, the encoder reads ${width}`,
     );
   return f;
 }

@@ -40,7 +40,7 @@ export interface PreparedEcg {
   /** Real samples (the rest of the last window is padding). */
   samples: number;
   windows: number;
-  /** Beat-timing features [windows x patches per window x RHYTHM_FEATURES], or null (`encoder.rhythm` off). */
+  /** Beat-timing features [windows x patches per window x features], or null (`encoder.rhythm` off). */
   rhythm: Float32Array | null;
   /** Beat-shape features [windows x patches per window x MORPHOLOGY_FEATURES], or null (`encoder.morphology` off). */
   morphology: Float32Array | null;
@@ -100,7 +100,9 @@ export function prepareEcg(
   const slots = std.signals.map((x, i) => (std.mask[i] ? x : null));
   const beats = enc.rhythm || enc.morphology || enc.beatClasses ? detectBeatTimes(slots, ecg.fs) : null;
   const P = patchesPerWindow(enc);
-  const rhythm = enc.rhythm ? rhythmFeatures(beats!, windows * P, enc.patchSamples / enc.sampleRate) : null;
+  const rhythm = enc.rhythm
+    ? rhythmFeatures(beats!, windows * P, enc.patchSamples / enc.sampleRate, enc.rhythmContext)
+    : null;
   const shapes =
     enc.morphology || enc.beatClasses
       ? morphologyFeatures(

@@ -19,12 +19,30 @@
  * 4. the RR interval spanning the patch centre, over the reference (a pause without a beat);
  * 5. irregularity: the mean |log2| ratio of successive RRs ending within 3 s of the centre;
  * 6. whether beats were found near the patch at all (0: every other feature is 0 too).
+ *
+ * With `encoder.rhythmContext`, three more describe the rhythm of the 20 s around the patch in
+ * ways a few ectopic beats do not move, which is what tells atrial fibrillation (irregularly
+ * irregular: nearly every interval differs from the last) from sinus rhythm with premature beats
+ * (regular but for a few intervals). Feature 5's mean is dominated by the ectopic beats' large
+ * ratios. Measured on CinC 2017 (whole recordings, logistic regression trained on the 2,502
+ * training recordings): AF AUC on the 498 validation recordings 0.84 from that mean alone, 0.98
+ * with these three beside it.
+ * 7. the fraction of successive RR pairs whose ratio differs from 1 by more than 7 % (|log2| > 0.1);
+ * 8. the lower quartile of |log2| of the successive ratios, times 8, at most 2;
+ * 9. the fraction of RRs within 10 % of the reference RR.
  */
 import { detectQrsMultiLead } from "../analysis/qrs.js";
 import { lowerBound } from "../search.js";
 
 /** Features per patch. */
 export const RHYTHM_FEATURES = 7;
+/** Features per patch with the rhythm context (`encoder.rhythmContext`). */
+export const RHYTHM_CONTEXT_FEATURES = 10;
+
+/** Successive RR ratios above this |log2| count as a change of rhythm (7 %). */
+const CHANGE_LOG2 = 0.1;
+/** RRs within this fraction of the reference count as regular. */
+const REGULAR_FRACTION = 0.1;
 
 /** Leads tried for detection, in order of preference (standard-lead indices: II, I, V5, V1, V2). */
 const DETECTION_LEADS = [1, 0, 10, 6, 7];
@@ -64,12 +82,28 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Features 7-9 (above) of the RRs `near` a patch, whose median is `ref`. */
+function contextFeatures(near: number[], ref: number, f: Float32Array): void {
+  const changes = near.slice(1).map((r, i) => Math.abs(Math.log2(r / near[i]!)));
+  if (changes.length > 0) {
+    f[7] = changes.filter((d) => d > CHANGE_LOG2).length / changes.length;
+    const sorted = changes.sort((a, b) => a - b);
+    f[8] = Math.min(2, 8 * sorted[Math.floor((sorted.length - 1) / 4)]!);
+  }
+  f[9] = near.filter((r) => Math.abs(r - ref) <= REGULAR_FRACTION * ref).length / near.length;
+}
+
 /**
- * Features [patches x RHYTHM_FEATURES] of consecutive patches of `patchSeconds` from time 0,
- * for beats at `beats` (s, sorted).
+ * Features [patches x RHYTHM_FEATURES] (with `context`, RHYTHM_CONTEXT_FEATURES) of consecutive
+ * patches of `patchSeconds` from time 0, for beats at `beats` (s, sorted).
  */
-export function rhythmFeatures(beats: Float64Array, patches: number, patchSeconds: number): Float32Array {
-  const F = RHYTHM_FEATURES;
+export function rhythmFeatures(
+  beats: Float64Array,
+  patches: number,
+  patchSeconds: number,
+  context = false,
+): Float32Array {
+  const F = context ? RHYTHM_CONTEXT_FEATURES : RHYTHM_FEATURES;
   const out = new Float32Array(patches * F);
   // rr[i]: the interval ending at beat i + 1
   const rr = Array.from({ length: Math.max(0, beats.length - 1) }, (_, i) => beats[i + 1]! - beats[i]!);
@@ -111,6 +145,7 @@ export function rhythmFeatures(beats: Float64Array, patches: number, patchSecond
     }
     f[5] = n ? sum / n : 0;
     f[6] = 1;
+    if (context) contextFeatures(near, ref, f);
   }
   return out;
 }

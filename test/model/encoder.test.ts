@@ -226,6 +226,22 @@ describe("rhythm features", () => {
     expect(Array.from(run(p))).toEqual(Array.from(a));
     expect(() => run(prepareEcg(mitdb, config.encoder))).toThrow(/prepared without rhythm features/);
   });
+
+  it("with the rhythm context, read ten per patch; seven are refused, and the context needs the rhythm", () => {
+    const wide = parseConfig({ ...withRhythm, encoder: { ...withRhythm.encoder, rhythmContext: true } });
+    const enc = new EcgEncoder(wide, new Rng(3));
+    const p = prepareEcg(mitdb, wide.encoder);
+    expect(p.rhythm!.length).toBe(20 * 10);
+    const run = (q: PreparedEcg): Float32Array =>
+      noGrad(() => scope(() => enc.encode([q]).tokens.data.slice()));
+    const a = run(p);
+    const changed = run({ ...p, rhythm: p.rhythm!.map((v, i) => (i % 10 === 7 ? v + 1 : v)) });
+    expect(a.some((v, i) => v !== changed[i])).toBe(true);
+    expect(() => run(prepareEcg(mitdb, withRhythm.encoder))).toThrow(/7 rhythm features per patch, the encoder reads 10/); // prettier-ignore
+    expect(() => parseConfig({ ...config, encoder: { ...config.encoder, rhythmContext: true } })).toThrow(
+      /rhythmContext needs encoder.rhythm/,
+    );
+  });
 });
 
 describe("morphology features", () => {
