@@ -37,9 +37,8 @@ export default async function run(opts: BenchOptions): Promise<Record<string, un
   const threads = engine().threads;
   // the shipped model's encoder settings and beat classifier (not its weights: speed does not depend on them)
   const shippedDir = join(repo, "models", "anyecg-small");
-  const shipped = existsSync(join(shippedDir, "config.json"))
-    ? parseConfig(readJson(join(shippedDir, "config.json")), join(shippedDir, "config.json"))
-    : null;
+  const shippedConfig = join(shippedDir, "config.json");
+  const shipped = existsSync(shippedConfig) ? parseConfig(readJson(shippedConfig), shippedConfig) : null;
   const config = { ...shippingConfig(4096), ...(shipped ? { encoder: shipped.encoder } : {}) };
   const corpus = readFileSync(join(repo, "README.md"), "utf8");
   const tok = Tokenizer.train([corpus], 2048);
