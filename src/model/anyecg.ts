@@ -26,6 +26,7 @@ import {
   engine,
 } from "../tensor/index.js";
 import { RowPlanBuilder, sparseRows } from "../nn/layers.js";
+import { beatNote } from "./beat-notes.js";
 import {
   encodeChat,
   promptForGeneration,
@@ -296,6 +297,13 @@ export class AnyEcg {
     return sparseRows(this.lm.embedIds(ids), plan.build());
   }
 
+  /** An ECG's beat note (beat-notes.ts), from its labelled beats. */
+  private beatNoteOf(p: PreparedEcg): string {
+    if (!p.labelledBeats)
+      throw new RangeError(`model: ECG ${p.name} was prepared without beat classes (beatNotes is on)`);
+    return beatNote(p.labelledBeats, p.samples / this.config.encoder.sampleRate);
+  }
+
   /** Token ids of a whole number of seconds as the tokenizer writes it (memoized). */
   private secondsWord(s: number): number[] {
     let w = this.secondsWords.get(s);
@@ -316,7 +324,12 @@ export class AnyEcg {
     const chat: ChatMessage[] = messages.map((m) => {
       const ps = (m.ecgs ?? []).map((e) => this.prepare(e));
       ecgs.push(...ps);
-      return { role: m.role, content: m.content, ecgTokens: ps.map((p) => ecgTokenCountForSamples(p.samples, this.config)) }; // prettier-ignore
+      return {
+        role: m.role,
+        content: m.content,
+        ecgTokens: ps.map((p) => ecgTokenCountForSamples(p.samples, this.config)),
+        ...(this.config.beatNotes ? { ecgNotes: ps.map((p) => this.beatNoteOf(p)) } : {}),
+      };
     });
     const enc = forGeneration ? promptForGeneration(this.tokenizer, chat) : encodeChat(this.tokenizer, chat);
     return { ids: enc.ids, lossMask: enc.lossMask, spans: enc.ecgSpans, ecgs };

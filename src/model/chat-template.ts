@@ -3,12 +3,14 @@
  *
  *   <|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n{system}<|eot_id|>
  *   <|start_header_id|>user<|end_header_id|>\n\n
- *     ECG 1: <|ecg_start|><|ecg|>...<|ecg|><|ecg_end|>\n
+ *     ECG 1: <|ecg_start|><|ecg|>...<|ecg|><|ecg_end|> {note}\n
  *     ECG 2: <|ecg_start|><|ecg|>...<|ecg|><|ecg_end|>\n
  *     {question}<|eot_id|>
  *   <|start_header_id|>assistant<|end_header_id|>\n\n{answer}<|eot_id|>
  *
- * ECGs are numbered through the whole conversation (ECG 1, ECG 2, ... in the order the model
+ * The note after an ECG block (optional) is text the model writes about that ECG itself, such
+ * as its beat notes (beat-notes.ts). ECGs are numbered through the whole conversation (ECG 1,
+ * ECG 2, ... in the order the model
  * receives them), so "the first ECG" and "the second ECG" are unambiguous even across turns. Each
  * block has as many `<|ecg|>` placeholders as the encoder makes tokens for that ECG; the model
  * replaces the placeholders (`ecgSpans`) by the projected ECG tokens. Special tokens are inserted
@@ -43,6 +45,8 @@ export interface ChatMessage {
   content: string | ReadonlyArray<ChatTextPart | ChatEcgPart>;
   /** ECGs attached to a user message, rendered one per line before its text: their token counts. */
   ecgTokens?: readonly number[];
+  /** Text after each of `ecgTokens`' blocks, on its line (same order; optional). */
+  ecgNotes?: readonly string[];
 }
 
 /** Where an ECG's placeholders sit in `ids`. `ecgIndex` counts ECGs from 0 through the conversation. */
@@ -137,12 +141,15 @@ function content(b: Builder, m: ChatMessage, index: number): void {
     b.text(pending, train);
     pending = "";
   };
-  for (const tokens of m.ecgTokens ?? []) {
+  if (m.ecgNotes && m.ecgNotes.length !== (m.ecgTokens?.length ?? 0))
+    throw new RangeError(`chat: message ${index} has ${m.ecgNotes.length} ECG notes for ${m.ecgTokens?.length ?? 0} ECGs`); // prettier-ignore
+  (m.ecgTokens ?? []).forEach((tokens, k) => {
     pending += ecgLabel(b.ecgCount + 1);
     flushText();
     b.ecg(tokens);
-    pending += "\n";
-  }
+    const note = m.ecgNotes?.[k];
+    pending += note ? ` ${note}\n` : "\n";
+  });
   if (typeof m.content === "string") pending += m.content.trim();
   else {
     for (const part of m.content) {

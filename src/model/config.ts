@@ -130,10 +130,16 @@ export interface AnyEcgConfig {
    * Adds no weights.
    */
   findingWords?: boolean;
+  /**
+   * Beat notes (beat-notes.ts): after each ECG block the prompt lists where the classical beat
+   * classifier puts that ECG's abnormal beats, in the answers' interval format, for the answers
+   * to copy or overrule. Needs encoder.beatClasses. Adds no weights.
+   */
+  beatNotes?: boolean;
 }
 
 /** The config flags that add no weights, so a stage may switch them on for a saved checkpoint. */
-export const MODEL_SWITCHES = ["timeWords", "findingsSummary", "findingWords"] as const;
+export const MODEL_SWITCHES = ["timeWords", "findingsSummary", "findingWords", "beatNotes"] as const;
 export type ModelSwitches = Partial<Pick<AnyEcgConfig, (typeof MODEL_SWITCHES)[number]>>;
 
 /** The size meant for shipping: see the module comment for why. */
@@ -255,6 +261,8 @@ export function validateConfig(c: AnyEcgConfig): void {
       throw new RangeError(`config: ${k} must be true or false`);
   if (e.rhythmContext && !e.rhythm)
     throw new RangeError("config: encoder.rhythmContext needs encoder.rhythm");
+  if (c.beatNotes && !e.beatClasses)
+    throw new RangeError("config: beatNotes needs the beat classifier's classes (encoder.beatClasses)");
   if (c.findingWords && !c.encoder.findings?.length)
     throw new RangeError("config: findingWords needs the encoder's findings (encoder.findings)");
 }

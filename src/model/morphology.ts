@@ -48,6 +48,8 @@ export interface BeatPatchFeatures {
   shape: Float32Array;
   /** [windows x patchesPerWindow x BEAT_CLASS_FEATURES], or null without a classifier. */
   classes: Float32Array | null;
+  /** Each beat's likeliest class (index into BEAT_CLASSES), or null without a classifier. */
+  beatClasses: Uint8Array | null;
 }
 
 /** Seconds of context on each side of a window for its median beat. */
@@ -79,6 +81,7 @@ export function morphologyFeatures(
   const C = BEAT_CLASS_FEATURES;
   const out = new Float32Array(windows * patchesPerWindow * F);
   const classes = classifier ? new Float32Array(windows * patchesPerWindow * C) : null;
+  const beatClasses = classifier ? new Uint8Array(beats.length) : null;
   const patchSeconds = windowSeconds / patchesPerWindow;
   for (let w = 0; w < windows; w++) {
     const t0 = w * windowSeconds;
@@ -99,6 +102,7 @@ export function morphologyFeatures(
       if (classes) {
         const prob = predictProba(classifier!.model, v);
         for (let k = 0; k < C; k++) classes[patch * C + k] = Math.max(classes[patch * C + k]!, prob[k]!);
+        beatClasses![i] = argmax(prob);
       }
       const unlike = clip(1 - v[CORR]!, 0, 2);
       f[0] = Math.max(f[0]!, clip(v[WIDTH]! * 10, 0, 3));
@@ -111,5 +115,11 @@ export function morphologyFeatures(
       f[5] = 1;
     }
   }
-  return { shape: out, classes };
+  return { shape: out, classes, beatClasses };
+}
+
+function argmax(xs: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < xs.length; k++) if (xs[k]! > xs[best]!) best = k;
+  return best;
 }

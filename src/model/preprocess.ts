@@ -46,6 +46,16 @@ export interface PreparedEcg {
   morphology: Float32Array | null;
   /** Beat-class probabilities [windows x patches per window x BEAT_CLASS_FEATURES], or null (`encoder.beatClasses` off). */
   beatClasses: Float32Array | null;
+  /** The detected beats (s) with their likeliest classes, or null (`encoder.beatClasses` off). */
+  labelledBeats: LabelledBeats | null;
+}
+
+/** Detected beats and the beat classifier's likeliest class of each. */
+export interface LabelledBeats {
+  /** Times (s from the start of the ECG), sorted. */
+  times: Float64Array;
+  /** Index into BEAT_CLASSES, per beat. */
+  classes: Uint8Array;
 }
 
 function where(ecg: Ecg): string {
@@ -117,7 +127,8 @@ export function prepareEcg(
       : null;
   const morphology = enc.morphology ? shapes!.shape : null;
   const beatClasses = shapes?.classes ?? null;
-  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm, morphology, beatClasses };
+  const labelledBeats = shapes?.beatClasses ? { times: beats!, classes: shapes.beatClasses } : null;
+  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm, morphology, beatClasses, labelledBeats }; // prettier-ignore
 }
 
 /** Copies y into windows * W samples, min-max scaling each window's real part. */

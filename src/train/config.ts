@@ -102,6 +102,8 @@ export interface StageConfig {
   findingsSummary?: boolean;
   /** Multimodal stage starting from `init`: switch the finding words on (AnyEcgConfig `findingWords`). */
   findingWords?: boolean;
+  /** Multimodal stage starting from `init`: switch the beat notes on (AnyEcgConfig `beatNotes`). */
+  beatNotes?: boolean;
   /**
    * Multimodal stage: move each localization window of an annotated database by a random offset
    * every time it is drawn, with the answer recomputed (jitter.ts). Default false.

@@ -13,6 +13,7 @@ import {
   tinyConfig,
   tokenTimeSpan,
 } from "../../src/model/index.js";
+import { beatNote } from "../../src/model/beat-notes.js";
 import { writeJson, writeParameters } from "../../src/model/checkpoint.js";
 import { BEAT_CLASSES, trainBeatClassifier } from "../../src/analysis/beats.js";
 import { FEATURE_NAMES } from "../../src/analysis/features.js";
@@ -196,6 +197,23 @@ describe("AnyEcg", () => {
     withClasses.dispose();
     writeFileSync(join(dir, "beat-classifier.json"), '{"kind": "something else"}');
     await expect(AnyEcg.load(dir)).rejects.toThrow(/beat-classifier\.json.*not a beat classifier/);
+  });
+
+  it("with beat notes, writes each ECG's note after its block, from its own beats", () => {
+    const rng = new Rng(3);
+    const X = Array.from({ length: 300 }, () => Float64Array.from(FEATURE_NAMES, () => rng.normal()));
+    const y = X.map((x) => (x[0]! > 0.5 ? BEAT_CLASSES.indexOf("V") : 0));
+    const cfg = tinyConfig(tok.vocabSize);
+    const encoder = { ...cfg.encoder, beatClasses: true };
+    const noted = new AnyEcg({ ...cfg, encoder, beatNotes: true }, tok, 5);
+    noted.beatClassifier = trainBeatClassifier({ X, y }, ["synthetic"], { rounds: 5 });
+    const p = noted.prepare(mitdb);
+    const note = beatNote(p.labelledBeats!, p.samples / cfg.encoder.sampleRate);
+    expect(note).toMatch(/^Beats: /);
+    const text = tok.decode(noted.renderConversation([{ ...question, ecgs: [mitdb] }]).ids);
+    expect(text).toContain(`<|ecg_end|> ${note}\n`);
+    expect(() => new AnyEcg({ ...cfg, beatNotes: true }, tok, 5)).toThrow(/beatNotes needs/);
+    noted.dispose();
   });
 
   it("loads a Hugging Face-named Llama folder (sharded) as the backbone with the same logits", async () => {

@@ -110,6 +110,22 @@ describe("chat template", () => {
     expect(noBos.ecgSpans[0]!.start).toBe(enc.ecgSpans[0]!.start - 1);
   });
 
+  it("writes each ECG's note after its block, on its line; notes must match the ECGs", () => {
+    const notes = ["Beats: all normal", "Beats: Premature ventricular contraction 0.4s-3.7s"];
+    const m: ChatMessage = {
+      role: "user",
+      content: "Compare the two ECGs.",
+      ecgTokens: [3, 2],
+      ecgNotes: notes,
+    };
+    const text = tok.decode(encodeChat(tok, [m]).ids);
+    expect(text).toContain(`ECG 1: <|ecg_start|>${E.repeat(3)}<|ecg_end|> Beats: all normal\n`);
+    expect(text).toContain(
+      `ECG 2: <|ecg_start|>${E.repeat(2)}<|ecg_end|> ${notes[1]}\nCompare the two ECGs.`,
+    );
+    expect(() => encodeChat(tok, [{ ...m, ecgNotes: notes.slice(1) }])).toThrow(/1 ECG notes for 2 ECGs/);
+  });
+
   it("rejects ECGs outside user turns, bad token counts and prompts that already end with an answer", () => {
     expect(() => encodeChat(tok, [{ role: "assistant", content: "x", ecgTokens: [2] }])).toThrow(
       /only user messages/,
