@@ -16,9 +16,12 @@
  * trust them.
  *
  * Intervals follow the dataset's beat rule (src/data/intervals.ts): a beat spans from the
- * previous detected beat to the next, clipped to the ECG, rounded to 0.1 s and merged.
+ * previous detected beat to the next, clipped to the ECG, rounded to 0.1 s and merged. The
+ * ventricular patterns (bigeminy, trigeminy, runs of three or more: src/analysis/episodes.ts)
+ * span from their first beat to their last, as the classical baseline writes them.
  */
 import { BEAT_CLASSES, type BeatClass } from "../analysis/beats.js";
+import { patternEpisodes, type VentricularPattern } from "../analysis/episodes.js";
 import { finalizeIntervals, formatLocalizationAnswer, type Interval } from "../data/intervals.js";
 import type { LabelledBeats } from "./preprocess.js";
 
@@ -30,6 +33,13 @@ const NOTED: ReadonlyArray<readonly [BeatClass, string]> = [
   ["R", "Right bundle branch block beat"],
   ["F", "Fusion of ventricular and normal beat"],
   ["P", "Paced beat"],
+];
+
+/** The ventricular patterns a note names, with their answers' names. */
+const PATTERNS: ReadonlyArray<readonly [VentricularPattern, string]> = [
+  ["bigeminy", "Ventricular bigeminy"],
+  ["trigeminy", "Ventricular trigeminy"],
+  ["tachycardia", "Ventricular tachycardia"],
 ];
 
 /** Intervals listed per class at most: a day-long record's note must stay a few lines. */
@@ -45,6 +55,17 @@ export function classIntervals(beats: LabelledBeats, cls: BeatClass, seconds: nu
   return finalizeIntervals(spans, { start: 0, end: seconds }, 1);
 }
 
+/** The episodes of a ventricular pattern (s), from the beats' classes. */
+export function patternIntervals(
+  beats: LabelledBeats,
+  pattern: VentricularPattern,
+  seconds: number,
+): Interval[] {
+  const ms = Int32Array.from(beats.times, (t) => Math.round(t * 1000));
+  const classes = Array.from(beats.classes, (k) => BEAT_CLASSES[k]!);
+  return finalizeIntervals(patternEpisodes(ms, classes, pattern), { start: 0, end: seconds * 1000 }, 1000);
+}
+
 /**
  * The note of an ECG of `seconds` whose beats are `beats`: `Beats: <name> <intervals>; ...`,
  * `Beats: all normal`, or `Beats: none detected`. A class with more than NOTE_MAX_INTERVALS
@@ -53,8 +74,11 @@ export function classIntervals(beats: LabelledBeats, cls: BeatClass, seconds: nu
 export function beatNote(beats: LabelledBeats, seconds: number): string {
   if (beats.times.length === 0) return "Beats: none detected";
   const parts: string[] = [];
-  for (const [cls, name] of NOTED) {
-    const found = classIntervals(beats, cls, seconds);
+  const findings = [
+    ...NOTED.map(([cls, name]) => [name, classIntervals(beats, cls, seconds)] as const),
+    ...PATTERNS.map(([pattern, name]) => [name, patternIntervals(beats, pattern, seconds)] as const),
+  ];
+  for (const [name, found] of findings) {
     if (found.length === 0) continue;
     const times = formatLocalizationAnswer(name, found.slice(0, NOTE_MAX_INTERVALS)).slice("Duration: ".length); // prettier-ignore
     const more = found.length > NOTE_MAX_INTERVALS ? ` and ${found.length - NOTE_MAX_INTERVALS} more` : "";

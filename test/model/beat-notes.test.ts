@@ -35,14 +35,25 @@ describe("beat notes", () => {
     );
   });
 
+  it("write ventricular patterns from their first beat to their last", () => {
+    // N V N V N V N V: PVCs at 1.3, 2.9, 4.5, 6.1 s; four bigeminal cycles from 0.5 s to 6.1 s
+    expect(beatNote(beats(12, { 1: V, 3: V, 5: V, 7: V }), 10)).toBe(
+      "Beats: Premature ventricular contraction 0.5s-6.9s; Ventricular bigeminy 0.5s-6.1s",
+    );
+    // three V in a row: a run of ventricular tachycardia from 2.1 s to 3.7 s
+    expect(beatNote(beats(12, { 2: V, 3: V, 4: V }), 10)).toBe(
+      "Beats: Premature ventricular contraction 1.3s-4.5s; Ventricular tachycardia 2.1s-3.7s",
+    );
+  });
+
   it("say when all beats are normal or none was found, and cut long lists", () => {
     expect(beatNote(beats(12), 10)).toBe("Beats: all normal");
     expect(beatNote({ times: new Float64Array(0), classes: new Uint8Array(0) }, 10)).toBe(
       "Beats: none detected",
     );
-    // every third beat of 60 s is a PVC: 25 separate spans
-    const marks = Object.fromEntries(Array.from({ length: 25 }, (_, k) => [3 * k + 1, V]));
-    const note = beatNote(beats(75, marks), 60);
+    // every fourth beat of 80 s is a PVC (no pattern): 25 separate spans
+    const marks = Object.fromEntries(Array.from({ length: 25 }, (_, k) => [4 * k + 2, V]));
+    const note = beatNote(beats(100, marks), 80);
     expect(note.match(/s-/g)!.length).toBe(NOTE_MAX_INTERVALS);
     expect(note).toMatch(/ and 17 more$/);
   });
