@@ -117,8 +117,7 @@ describe("encoder", () => {
     const pn = new EcgEncoder({ ...config, encoder: { ...config.encoder, patchNorm: true } }, new Rng(3));
     expect(pn.parameters().map((q) => q.name)).toContain("encoder.patch_norm.weight");
     expect(encoder.parameters().map((q) => q.name)).not.toContain("encoder.patch_norm.weight");
-    const run = (q: PreparedEcg): Float32Array =>
-      noGrad(() => scope(() => pn.encode([q]).tokens.data.slice()));
+    const run = tokensOf(pn);
     const p = prepareEcg(mitdb, config.encoder);
     const base = run(p);
     const absent = { ...p, leads: p.leads.map((l, i) => (i === 0 ? new Float32Array(1000).fill(3) : l)) };
@@ -211,6 +210,11 @@ describe("findings head", () => {
   });
 });
 
+/** Runs an encoder on one prepared ECG: its joined tokens, copied out of the engine's memory. */
+function tokensOf(enc: EcgEncoder): (q: PreparedEcg) => Float32Array {
+  return (q) => noGrad(() => scope(() => enc.encode([q]).tokens.data.slice()));
+}
+
 describe("rhythm features", () => {
   const withRhythm = parseConfig({ ...config, encoder: { ...config.encoder, rhythm: true } });
 
@@ -218,8 +222,7 @@ describe("rhythm features", () => {
     const enc = new EcgEncoder(withRhythm, new Rng(3));
     const p = prepareEcg(mitdb, withRhythm.encoder);
     expect(p.rhythm!.length).toBe(20 * 7);
-    const run = (q: PreparedEcg): Float32Array =>
-      noGrad(() => scope(() => enc.encode([q]).tokens.data.slice()));
+    const run = tokensOf(enc);
     const a = run(p);
     const shifted = run({ ...p, rhythm: p.rhythm!.map((v, i) => (i % 7 === 4 ? v + 1 : v)) });
     expect(a.some((v, i) => v !== shifted[i])).toBe(true);
@@ -232,8 +235,7 @@ describe("rhythm features", () => {
     const enc = new EcgEncoder(wide, new Rng(3));
     const p = prepareEcg(mitdb, wide.encoder);
     expect(p.rhythm!.length).toBe(20 * 10);
-    const run = (q: PreparedEcg): Float32Array =>
-      noGrad(() => scope(() => enc.encode([q]).tokens.data.slice()));
+    const run = tokensOf(enc);
     const a = run(p);
     const changed = run({ ...p, rhythm: p.rhythm!.map((v, i) => (i % 10 === 7 ? v + 1 : v)) });
     expect(a.some((v, i) => v !== changed[i])).toBe(true);
@@ -253,8 +255,7 @@ describe("morphology features", () => {
     const p = prepareEcg(mitdb, both.encoder);
     expect(p.morphology!.length).toBe(20 * 6);
     expect(p.morphology!.some((v) => v !== 0)).toBe(true);
-    const run = (q: PreparedEcg): Float32Array =>
-      noGrad(() => scope(() => enc.encode([q]).tokens.data.slice()));
+    const run = tokensOf(enc);
     const a = run(p);
     const wider = run({ ...p, morphology: p.morphology!.map((v, i) => (i % 6 === 0 ? v + 1 : v)) });
     expect(a.some((v, i) => v !== wider[i])).toBe(true);
