@@ -154,6 +154,8 @@ export class AnyEcg {
   readonly projector: Projector;
   readonly lm: Llama;
   private readonly prepared = new WeakMap<object, PreparedEcg>();
+  /** Beat notes per prepared ECG: a conversation is rendered again for every answer scored. */
+  private readonly notes = new WeakMap<PreparedEcg, string>();
   private readonly projected = new WeakMap<object, Float32Array>();
   private readonly secondsWords = new Map<number, number[]>();
   private nameIds: number[][] | undefined;
@@ -297,11 +299,14 @@ export class AnyEcg {
     return sparseRows(this.lm.embedIds(ids), plan.build());
   }
 
-  /** An ECG's beat note (beat-notes.ts), from its labelled beats. */
+  /** An ECG's beat note (beat-notes.ts), from its labelled beats (made once per prepared ECG). */
   private beatNoteOf(p: PreparedEcg): string {
     if (!p.labelledBeats)
       throw new RangeError(`model: ECG ${p.name} was prepared without beat classes (beatNotes is on)`);
-    return beatNote(p.labelledBeats, p.samples / this.config.encoder.sampleRate);
+    let note = this.notes.get(p);
+    if (note === undefined)
+      this.notes.set(p, (note = beatNote(p.labelledBeats, p.samples / this.config.encoder.sampleRate)));
+    return note;
   }
 
   /** Token ids of a whole number of seconds as the tokenizer writes it (memoized). */

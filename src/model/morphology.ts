@@ -35,6 +35,7 @@ import { BEAT_CLASSES, type BeatClassifier } from "../analysis/beats.js";
 import { beatFeatures, beatSignals, FEATURE_NAMES } from "../analysis/features.js";
 import { predictProba } from "../analysis/gbt.js";
 import { lowerBound } from "../search.js";
+import { argmax } from "./sampling.js";
 
 /** Features per patch. */
 export const MORPHOLOGY_FEATURES = 6;
@@ -116,10 +117,4 @@ export function morphologyFeatures(
     }
   }
   return { shape: out, classes, beatClasses };
-}
-
-function argmax(xs: ArrayLike<number>): number {
-  let best = 0;
-  for (let k = 1; k < xs.length; k++) if (xs[k]! > xs[best]!) best = k;
-  return best;
 }
