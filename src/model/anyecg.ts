@@ -300,7 +300,7 @@ export class AnyEcg {
   }
 
   /** An ECG's beat note (beat-notes.ts), from its labelled beats (made once per prepared ECG). */
-  private beatNoteOf(p: PreparedEcg): string {
+  beatNoteOf(p: PreparedEcg): string {
     if (!p.labelledBeats)
       throw new RangeError(`model: ECG ${p.name} was prepared without beat classes (beatNotes is on)`);
     let note = this.notes.get(p);

@@ -81,6 +81,15 @@ export function ecgLabel(n: number): string {
   return `ECG ${n}: `;
 }
 
+/**
+ * A message's text with the notes of ECGs the reader is not shown, as `ECG 1: Beats: ...` lines
+ * before it: the text stage (0b) teaches the language model to read the notes that follow ECG
+ * blocks (`ecgNotes`) before it has seen an ECG token.
+ */
+export function withNotes(notes: readonly string[], text: string): string {
+  return notes.map((n, k) => `${ecgLabel(k + 1)}${n}\n`).join("") + text;
+}
+
 /** Accumulates ids, the loss mask and ECG spans. */
 class Builder {
   readonly ids: number[] = [];

@@ -29,7 +29,7 @@ import { CONTEXT_SECONDS } from "../analysis/features.js";
 import { rrIrregularity } from "../analysis/episodes.js";
 import type { GbtOptions } from "../analysis/gbt.js";
 import { InputError } from "../errors.js";
-import { readJson } from "../model/checkpoint.js";
+import { readBeatClassifier, readJson } from "../model/checkpoint.js";
 import { readEcg } from "../ecg/read.js";
 import { annotationsIn, type Ecg, type EcgAnnotation } from "../ecg/record.js";
 import { rhythmEpisodes } from "../data/intervals.js";
@@ -233,6 +233,15 @@ export function outOfFold(folds: readonly BeatFold[], full: BeatClassifier): (ec
 }
 
 /** Reads a classical model file (a beats stage's classical.json); errors name the file. */
+/**
+ * The beat classifiers a stage gives its model (`beatClassifier`): a classical model file's (with
+ * its folds), or a checkpoint's beat-classifier.json.
+ */
+export function readStageClassifiers(path: string): Pick<ClassicalModel, "beats" | "folds"> {
+  const json = readJson(path) as Partial<ClassicalModel> | null;
+  return json && typeof json === "object" && "beats" in json ? readClassicalModel(path) : { beats: readBeatClassifier(path) }; // prettier-ignore
+}
+
 export function readClassicalModel(path: string): ClassicalModel {
   const json = readJson(path) as ClassicalModel;
   try {

@@ -29,7 +29,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Example } from "../data/example.js";
+import type { Example, TaskName } from "../data/example.js";
 import { loadCinc2017Rhythms } from "../data/sources/cinc2017.js";
 import { loadCpsc2021 } from "../data/sources/cpsc2021.js";
 import { loadPtbxlClasses } from "../data/sources/ptbxl.js";
@@ -38,7 +38,8 @@ import { InputError } from "../errors.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
 import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
-import { loadOrTrainClassical, outOfFold, readClassicalModel } from "./classical.js";
+import { withNotes } from "../model/chat-template.js";
+import { loadOrTrainClassical, outOfFold, readStageClassifiers } from "./classical.js";
 import { MODEL_SWITCHES, parseConfig } from "../model/config.js";
 import { ecgTokenCount } from "../model/ecg-tokens.js";
 import { Tokenizer } from "../model/tokenizer.js";
@@ -146,7 +147,7 @@ async function beatsStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
 export async function startingModel(c: StageConfig): Promise<AnyEcg> {
   const model = await initialModel(c);
   if (c.beatClassifier) {
-    const classical = readClassicalModel(c.beatClassifier);
+    const classical = readStageClassifiers(c.beatClassifier);
     model.beatClassifier = classical.beats;
     if (classical.folds) model.classifierOf = outOfFold(classical.folds, classical.beats);
   }
@@ -210,15 +211,35 @@ async function stageItems(
   return { items, dropped };
 }
 
-/** A conversation of the example, with its ECGs read and prepared (or none, for text stages). */
-async function conversation(ex: Example, model: AnyEcg, loader: EcgLoader | null): Promise<TrainExample> {
-  const ecgs = loader ? (await loader.load(ex)).map((e) => model.prepare(e)) : undefined;
-  return {
-    messages: [
-      { role: "user", content: ex.question, ecgs },
-      { role: "assistant", content: ex.answer },
-    ],
-  };
+/**
+ * A conversation of the example, with its ECGs read and prepared; a text stage's has no ECG
+ * (its question may carry their notes: `textQuestion`).
+ */
+async function conversation(
+  ex: Example,
+  model: AnyEcg,
+  loader: EcgLoader,
+  text: boolean,
+): Promise<TrainExample> {
+  const answer = { role: "assistant", content: ex.answer } as const;
+  if (text) return { messages: [{ role: "user", content: await textQuestion(ex, model, loader) }, answer] };
+  const ecgs = (await loader.load(ex)).map((e) => model.prepare(e));
+  return { messages: [{ role: "user", content: ex.question, ecgs }, answer] };
+}
+
+/** Tasks whose text-stage questions carry their ECGs' beat notes. */
+const NOTED_TASKS: ReadonlySet<TaskName> = new Set(["location", "location_long"]);
+
+/**
+ * A text-stage question. For a model with beat notes (`beatNotes`), a localization question
+ * comes after its ECGs' notes, as the ECG stages will write them (without the ECG block): the
+ * answer is often the note's, so the language model learns to copy notes before it sees ECG
+ * tokens. Switched on only from stage 1, the model never learned to copy them (beat-notes.ts).
+ */
+export async function textQuestion(ex: Example, model: AnyEcg, loader: EcgLoader): Promise<string> {
+  if (!model.config.beatNotes || !NOTED_TASKS.has(ex.task)) return ex.question;
+  const notes = (await loader.load(ex)).map((e) => model.beatNoteOf(model.prepare(e)));
+  return withNotes(notes, ex.question);
 }
 
 /** The text a report/label answer is contrasted with ("Report: " dropped). */
@@ -268,8 +289,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 
@@ -282,7 +303,6 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
     const contrastive = c.kind === "contrastive";
     const lengths = train.items.map((i) => i.len);
     const stream = new BatchStream(lengths, { batchSize: c.batchSize, seed: c.seed, dropLast: contrastive });
-    const ecgLoader = c.kind === "text" ? null : loader;
     const modelDir = join(c.out, "model");
     const save = (dir: string): void => model.save(dir);
     const loopOpts = loopOptions(c, o, modelDir, save);
@@ -321,7 +341,9 @@ async function modelStage(c: StageConfig, o: RunStageOptions): Promise<StageResu
       const convs = async (items: Item[], i: number, valid: boolean): Promise<Batch<ChatBatch>> => ({
         data: {
           chat: await Promise.all(
-            items.map(async (it, k) => conversation(await drawn(it.ex, i, k, valid), model, ecgLoader)),
+            items.map(async (it, k) =>
+              conversation(await drawn(it.ex, i, k, valid), model, loader, c.kind === "text"),
+            ),
           ),
           labels: labels ? await (valid ? labels.windows.valid(i) : labels.windows.train(i)) : [],
         },

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { describeData, dataDir } from "../data.js";
 import { buildDataset } from "../../src/data/build.js";
 import { loadStageConfig, type StageConfig } from "../../src/train/config.js";
-import { runStage } from "../../src/train/stages.js";
+import { runStage, startingModel, textQuestion } from "../../src/train/stages.js";
+import { readExamples } from "../../src/train/examples.js";
 import { readLog } from "../../src/train/loop.js";
 import { readSafetensors } from "../../src/nn/safetensors.js";
 import { AnyEcg } from "../../src/model/anyecg.js";
@@ -69,6 +70,32 @@ describeData("training stages on real examples", () => {
     const m = await AnyEcg.load(join(c.out, "model"), { merge: false });
     expect(m.tokenizer.vocabSize).toBe(600);
     m.dispose();
+  });
+
+  it("a text stage puts a notes model's beat notes before its localization questions only", async () => {
+    const tiny = JSON.parse(readFileSync("configs/tiny/model.json", "utf8"));
+    const modelFile = join(runs, "notes-model.json");
+    writeFileSync(modelFile, JSON.stringify({ ...tiny, beatNotes: true, encoder: { ...tiny.encoder, beatClasses: true } })); // prettier-ignore
+    const c = cfg("stage0-text", {
+      model: modelFile,
+      beatClassifier: "models/anyecg-small/beat-classifier.json",
+    });
+    const model = await startingModel(c);
+    const plain = await startingModel(cfg("stage0-text"));
+    const examples = readExamples(join(c.dataset, "train.jsonl"));
+    const loc = examples.find((e) => e.task === "location" && e.dataset === "mit_bih_arrhythmia")!;
+    const report = examples.find((e) => e.task === "report")!;
+    const loader = new EcgLoader(dataDir);
+    const q = await textQuestion(loc, model, loader);
+    const [ecg] = await loader.load(loc);
+    const rendered = model.tokenizer.decode(model.renderConversation([{ role: "user", content: loc.question, ecgs: [ecg!] }]).ids); // prettier-ignore
+    const note = rendered.match(/<\|ecg_end\|> (Beats: [^\n]*)\n/)![1]!;
+    // the note the ECG stages write after the ECG block, in the label's place of the block
+    expect(q).toBe(`ECG 1: ${note}\n${loc.question}`);
+    expect(await textQuestion(report, model, loader)).toBe(report.question);
+    expect(await textQuestion(loc, plain, loader)).toBe(loc.question);
+    model.dispose();
+    plain.dispose();
   });
 
   it("stage 0c: contrastive pretraining runs on (ECG, report) pairs and changes only the encoder", async () => {
