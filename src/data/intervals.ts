@@ -67,8 +67,7 @@ export function finalizeIntervals(
 
 /**
  * The paper's beat rule: each beat with one of `codes` whose annotation lies in the window spans
- * from the previous beat annotation to the next one (the record's start or end when there is
- * none); spans are clipped to the window, merged, and rounded to 0.1 s.
+ * from the previous beat annotation to the next one (`beatRuleIntervals`).
  * `annotations` must be sorted by sample (WFDB files are).
  */
 export function beatIntervals(
@@ -79,14 +78,27 @@ export function beatIntervals(
   recordLength: number,
 ): Interval[] {
   const { beats, samples } = beatsOf(annotations);
+  return beatRuleIntervals(samples, (i) => codes.has(beats[i]!.code), window, fs, recordLength);
+}
+
+/**
+ * The beat rule over sorted beat positions (samples at `fs`): each `selected` beat that lies in
+ * the window spans from the previous beat to the next one (the record's start or
+ * `recordLength` when there is none); spans are clipped to the window, merged, and rounded to
+ * 0.1 s. Reference answers (annotated beats), the classical baseline and the beat notes (detected
+ * beats) all use it.
+ */
+export function beatRuleIntervals(
+  positions: ArrayLike<number>,
+  selected: (i: number) => boolean,
+  window: SampleWindow,
+  fs: number,
+  recordLength: number,
+): Interval[] {
+  const n = positions.length;
   const spans: SampleWindow[] = [];
-  for (let i = lowerBound(samples, window.start); i < beats.length && beats[i]!.sample < window.end; i++) {
-    const b = beats[i]!;
-    if (!codes.has(b.code)) continue;
-    const prev = i > 0 ? beats[i - 1]!.sample : 0;
-    const next = i + 1 < beats.length ? beats[i + 1]!.sample : recordLength;
-    spans.push({ start: prev, end: next });
-  }
+  for (let i = lowerBound(positions, window.start); i < n && positions[i]! < window.end; i++)
+    if (selected(i)) spans.push({ start: i > 0 ? positions[i - 1]! : 0, end: i + 1 < n ? positions[i + 1]! : recordLength }); // prettier-ignore
   return finalizeIntervals(spans, window, fs);
 }
 

@@ -24,7 +24,12 @@
  */
 import { BEAT_CLASSES, type BeatClass } from "../analysis/beats.js";
 import { patternEpisodes, type VentricularPattern } from "../analysis/episodes.js";
-import { finalizeIntervals, formatLocalizationAnswer, type Interval } from "../data/intervals.js";
+import {
+  beatRuleIntervals,
+  finalizeIntervals,
+  formatLocalizationAnswer,
+  type Interval,
+} from "../data/intervals.js";
 import type { LabelledBeats } from "./preprocess.js";
 
 /**
@@ -53,11 +58,13 @@ export const NOTE_MAX_INTERVALS = 8;
 /** The intervals of the beats of class `cls` (s), by the beat rule. */
 export function classIntervals(beats: LabelledBeats, cls: BeatClass, seconds: number): Interval[] {
   const k = BEAT_CLASSES.indexOf(cls);
-  const t = beats.times;
-  const spans = [];
-  for (let i = 0; i < t.length; i++)
-    if (beats.classes[i] === k) spans.push({ start: i > 0 ? t[i - 1]! : 0, end: i + 1 < t.length ? t[i + 1]! : seconds }); // prettier-ignore
-  return finalizeIntervals(spans, { start: 0, end: seconds }, 1);
+  return beatRuleIntervals(
+    beats.times,
+    (i) => beats.classes[i] === k,
+    { start: 0, end: seconds },
+    1,
+    seconds,
+  );
 }
 
 /** The episodes of a ventricular pattern (s), from the beats' classes. */

@@ -5,14 +5,14 @@
  * (`src/analysis/episodes.ts`), and writes the same answer the dataset does:
  * - beat findings (V, A, L, R, F, paced) with the paper's rule, on the detected beats: a beat of
  *   the class spans from the previous detected beat to the next one, clipped to the window,
- *   rounded to 0.1 s and merged (`beatIntervals` of `src/data/intervals.ts`);
+ *   rounded to 0.1 s and merged (`beatRuleIntervals` of `src/data/intervals.ts`);
  * - atrial fibrillation, ventricular bigeminy, trigeminy and tachycardia episodes, clipped,
  *   rounded and merged;
  * - QRS complexes (LUDB): each detected beat's QRS onset to offset (`qrsBounds`).
  * Every other finding, and every other task, gets the constant baseline's answer (so a table row
  * where the classical and constant columns agree is a row the classical pipeline does not cover).
  */
-import { CLASS_CODE, classifierLead, classifyBeats, type BeatClass } from "../../analysis/beats.js";
+import { classifierLead, classifyBeats, type BeatClass } from "../../analysis/beats.js";
 import {
   afEpisodes,
   patternEpisodes,
@@ -21,14 +21,14 @@ import {
 } from "../../analysis/episodes.js";
 import { beatSignals, CONTEXT_SECONDS, qrsBounds } from "../../analysis/features.js";
 import {
-  beatIntervals,
+  beatRuleIntervals,
   finalizeIntervals,
   formatLocalizationAnswer,
   type Interval,
   type SampleWindow,
 } from "../../data/intervals.js";
 import { detectFormat, readEcg } from "../../ecg/read.js";
-import { sampleCount, type Ecg, type EcgAnnotation } from "../../ecg/record.js";
+import { sampleCount, type Ecg } from "../../ecg/record.js";
 import { wfdbRecordInfo } from "../../ecg/wfdb/index.js";
 import type { EvalExample } from "../examples.js";
 import { readSampleWindow, type PredictInput, type Prediction, type Predictor } from "../predictors.js";
@@ -90,16 +90,8 @@ export function classicalIntervals(
   const signal = ecg.signals[classifierLead(ecg)]!;
   const c = classifyBeats(model.beats, signal, fs);
   const n = signal.length;
-  if (target.kind === "beat") {
-    const anns: EcgAnnotation[] = Array.from(c.beats, (sample, i) => ({
-      sample,
-      code: CLASS_CODE[c.classes[i]!],
-      subtype: 0,
-      channel: 0,
-      num: 0,
-    }));
-    return beatIntervals(anns, new Set([CLASS_CODE[target.cls]]), window, fs, n);
-  }
+  if (target.kind === "beat")
+    return beatRuleIntervals(c.beats, (i) => c.classes[i] === target.cls, window, fs, n);
   let spans: Episode[];
   if (target.kind === "af") spans = afEpisodes(c.beats, c.classes, model.af);
   else if (target.kind === "pattern") spans = patternEpisodes(c.beats, c.classes, target.pattern);
