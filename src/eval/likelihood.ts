@@ -42,18 +42,21 @@ export function logSumExp(xs: readonly number[]): number {
   return max + Math.log(s);
 }
 
+/** The first point: a report answer's opening, before any statement. */
+const REPORT_OPENING = formatReport([]).trimEnd();
+
 /**
  * The points of a report where a statement may begin, as answer prefixes: `Report:` and
  * `Report: g1, ..., gk` for each k (statements deduplicated, at most MAX_REPORT_STATEMENTS).
  */
 export function statementPoints(report: string): string[] {
   const said = [...new Set(splitReport(report))].slice(0, MAX_REPORT_STATEMENTS);
-  return ["Report:", ...said.map((_, k) => formatReport(said.slice(0, k + 1)))];
+  return [REPORT_OPENING, ...said.map((_, k) => formatReport(said.slice(0, k + 1)))];
 }
 
 /** The answer that puts `statement` right after the prefix `point`. */
 function continuation(point: string, statement: string): string {
-  return point === "Report:" ? statementAnswer(statement) : `${point}, ${statement}`;
+  return point === REPORT_OPENING ? statementAnswer(statement) : `${point}, ${statement}`;
 }
 
 /**
