@@ -78,18 +78,30 @@ export function patternIntervals(
   return finalizeIntervals(patternEpisodes(ms, classes, pattern), { start: 0, end: seconds * 1000 }, 1000);
 }
 
+/** The findings a note can name, in note order, with the question kind that asks about them. */
+export const NOTE_FINDINGS: ReadonlyArray<{ name: string; kind: "beat" | "rhythm" }> = [
+  ...NOTED.map(([, name]) => ({ name, kind: "beat" as const })),
+  ...PATTERNS.map(([, name]) => ({ name, kind: "rhythm" as const })),
+];
+
 /**
  * The note of an ECG of `seconds` whose beats are `beats`: `Beats: <name> <intervals>; ...`,
- * `Beats: all normal`, or `Beats: none detected`. A class with more than NOTE_MAX_INTERVALS
- * intervals lists the first ones and how many more there are.
+ * `Beats: all normal`, or `Beats: none detected`.
  */
 export function beatNote(beats: LabelledBeats, seconds: number): string {
   if (beats.times.length === 0) return "Beats: none detected";
-  const parts: string[] = [];
-  const findings = [
+  return formatNote([
     ...NOTED.map(([cls, name]) => [name, classIntervals(beats, cls, seconds)] as const),
     ...PATTERNS.map(([pattern, name]) => [name, patternIntervals(beats, pattern, seconds)] as const),
-  ];
+  ]);
+}
+
+/**
+ * A note naming each finding that has intervals (in the order given); a finding with more than
+ * NOTE_MAX_INTERVALS intervals lists the first ones and how many more there are.
+ */
+export function formatNote(findings: ReadonlyArray<readonly [string, readonly Interval[]]>): string {
+  const parts: string[] = [];
   for (const [name, found] of findings) {
     if (found.length === 0) continue;
     const times = formatLocalizationAnswer(name, found.slice(0, NOTE_MAX_INTERVALS)).slice("Duration: ".length); // prettier-ignore

@@ -104,6 +104,8 @@ export interface StageConfig {
   findingWords?: boolean;
   /** Multimodal stage starting from `init`: switch the beat notes on (AnyEcgConfig `beatNotes`). */
   beatNotes?: boolean;
+  /** Text stage of a model with beat notes: made-up note drills added to its training examples (note-drills.ts). */
+  noteDrills?: number;
   /**
    * Multimodal stage: move each localization window of an annotated database by a random offset
    * every time it is drawn, with the answer recomputed (jitter.ts). Default false.
@@ -225,6 +227,10 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.beatClassifier !== undefined && (!trainsModel || typeof c.beatClassifier !== "string"))
     fail("beatClassifier (a file) is for stages that train a model");
   if (c.maxTokens !== undefined) posInt("maxTokens");
+  if (c.noteDrills !== undefined) {
+    if (c.kind !== "text") fail("noteDrills is for text stages");
+    posInt("noteDrills");
+  }
   if (c.windowSeconds !== undefined && !(c.windowSeconds > 0 && c.windowSeconds <= 600))
     fail("windowSeconds must be in (0, 600]");
   if (c.cinc2017Share !== undefined && !(c.cinc2017Share >= 0 && c.cinc2017Share < 1))

@@ -39,6 +39,7 @@ import { Progress, type ProgressSink } from "../data/progress.js";
 import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
 import { withNotes } from "../model/chat-template.js";
+import { DRILL_DATASET, noteDrills } from "./note-drills.js";
 import { loadOrTrainClassical, outOfFold, readStageClassifiers } from "./classical.js";
 import { MODEL_SWITCHES, parseConfig } from "../model/config.js";
 import { ecgTokenCount } from "../model/ecg-tokens.js";
@@ -191,6 +192,10 @@ async function stageItems(
   const file = join(c.dataset, `${split}.jsonl`);
   if (split === "valid" && !existsSync(file)) return { items: [], dropped: 0 };
   let examples = mixStage(readExamples(file), c);
+  if (c.noteDrills && split === "train") {
+    if (!model.config.beatNotes) throw new RangeError(`${c.name}: noteDrills needs a model with beat notes (beatNotes)`); // prettier-ignore
+    examples = [...examples, ...noteDrills(c.noteDrills, c.seed)];
+  }
   if (c.kind === "contrastive") examples = examples.filter((e) => !Array.isArray(e.ecg_path));
   if (split === "valid") examples = Rng.for(c.seed, "valid").sample(examples, c.evalExamples);
   const limit = Math.min(c.maxTokens ?? Infinity, model.config.lm.maxPositions);
@@ -237,7 +242,9 @@ const NOTED_TASKS: ReadonlySet<TaskName> = new Set(["location", "location_long"]
  * tokens. Switched on only from stage 1, the model never learned to copy them (beat-notes.ts).
  */
 export async function textQuestion(ex: Example, model: AnyEcg, loader: EcgLoader): Promise<string> {
-  if (!model.config.beatNotes || !NOTED_TASKS.has(ex.task)) return ex.question;
+  // a drill (note-drills.ts) has no ECG: its notes are written already
+  if (!model.config.beatNotes || !NOTED_TASKS.has(ex.task) || ex.dataset === DRILL_DATASET)
+    return ex.question;
   const notes = (await loader.load(ex)).map((e) => model.beatNoteOf(model.prepare(e)));
   return withNotes(notes, ex.question);
 }
@@ -289,8 +296,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 

@@ -58,6 +58,12 @@ describe("stage configs", () => {
     expect(() => parseStageConfig({ ...ok, augment: "yes" }, "a.json")).toThrow(
       /augment must be true or false/,
     );
+    expect(() => parseStageConfig({ ...ok, kind: "labels", noteDrills: 100 }, "a.json")).toThrow(
+      /noteDrills is for text stages/,
+    );
+    expect(() => parseStageConfig({ ...ok, noteDrills: 0.5 }, "a.json")).toThrow(
+      /noteDrills must be a positive integer/,
+    );
     expect(() => parseStageConfig({ ...ok, timeWords: true }, "a.json")).toThrow(
       /timeWords is for multimodal stages that start from init/,
     );

@@ -94,6 +94,8 @@ describeData("training stages on real examples", () => {
     expect(q).toBe(`ECG 1: ${note}\n${loc.question}`);
     expect(await textQuestion(report, model, loader)).toBe(report.question);
     expect(await textQuestion(loc, plain, loader)).toBe(loc.question);
+    const drilled = { ...cfg("stage0-text"), out: join(runs, "drills-without-notes"), noteDrills: 10 };
+    await expect(runStage(drilled, quiet)).rejects.toThrow(/noteDrills needs a model with beat notes/);
     model.dispose();
     plain.dispose();
   });
