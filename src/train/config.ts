@@ -104,7 +104,10 @@ export interface StageConfig {
   findingWords?: boolean;
   /** Multimodal stage starting from `init`: switch the beat notes on (AnyEcgConfig `beatNotes`). */
   beatNotes?: boolean;
-  /** Text stage of a model with beat notes: made-up note drills added to its training examples (note-drills.ts). */
+  /**
+   * A model with beat notes: made-up note drills added to the stage's training examples
+   * (note-drills.ts): the text stage learns the copy from them, a multimodal stage keeps it.
+   */
   noteDrills?: number;
   /**
    * Multimodal stage: move each localization window of an annotated database by a random offset
@@ -228,7 +231,7 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
     fail("beatClassifier (a file) is for stages that train a model");
   if (c.maxTokens !== undefined) posInt("maxTokens");
   if (c.noteDrills !== undefined) {
-    if (c.kind !== "text") fail("noteDrills is for text stages");
+    if (c.kind !== "text" && c.kind !== "multimodal") fail("noteDrills is for text and multimodal stages");
     posInt("noteDrills");
   }
   if (c.windowSeconds !== undefined && !(c.windowSeconds > 0 && c.windowSeconds <= 600))

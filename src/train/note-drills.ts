@@ -11,7 +11,9 @@
  * teach it when to trust one. Measured: 200 text steps in which the real localization examples
  * (30 % of them) carried their notes did not teach it; asked for the premature ventricular
  * contractions of a window whose note said 2.5s-4.0s, it answered `Duration: 0.0s-10.0s`.
- * Made-up notes make every drill need the copy, and cost no ECG reading.
+ * Made-up notes make every drill need the copy, and cost no ECG reading. The ECG stages may mix
+ * a few in (their reports never ask for the copy); a drill has no ECG, so it is rendered as in
+ * the text stage.
  */
 import { formatLocalizationAnswer, roundTenth, type Interval } from "../data/intervals.js";
 import { question } from "../data/paraphrases.js";

@@ -59,7 +59,7 @@ describe("stage configs", () => {
       /augment must be true or false/,
     );
     expect(() => parseStageConfig({ ...ok, kind: "labels", noteDrills: 100 }, "a.json")).toThrow(
-      /noteDrills is for text stages/,
+      /noteDrills is for text and multimodal stages/,
     );
     expect(() => parseStageConfig({ ...ok, noteDrills: 0.5 }, "a.json")).toThrow(
       /noteDrills must be a positive integer/,

@@ -96,6 +96,7 @@ describeData("training stages on real examples", () => {
     expect(await textQuestion(loc, plain, loader)).toBe(loc.question);
     const drilled = { ...cfg("stage0-text"), out: join(runs, "drills-without-notes"), noteDrills: 10 };
     await expect(runStage(drilled, quiet)).rejects.toThrow(/noteDrills needs a model with beat notes/);
+    model.save(join(runs, "notes-model"));
     model.dispose();
     plain.dispose();
   });
@@ -182,6 +183,15 @@ describeData("training stages on real examples", () => {
     const r = await runStage(c, quiet);
     expect(r.loop!.step).toBe(10);
     expect(meanLoss(c.out, 7, 10)).toBeLessThan(meanLoss(c.out, 0, 3));
+  });
+
+  it("a multimodal stage of a notes model trains on its note drills beside its ECG examples", async () => {
+    const notes = { init: join(runs, "notes-model"), trainable: ["projector", "lm"] as const, steps: 2 };
+    const without = await runStage({ ...mm("mm-notes"), ...notes, trainable: [...notes.trainable] }, quiet);
+    const drilled = { ...mm("mm-drills"), ...notes, trainable: [...notes.trainable], noteDrills: 30 };
+    const r = await runStage(drilled, quiet);
+    expect(r.examples! - without.examples!).toBe(30);
+    expect(r.loop!.step).toBe(2);
   });
 
   it("a labels term adds the labels loss of its windows to the chat loss and trains the findings head", async () => {
