@@ -10,12 +10,14 @@
  * scores IoU 38, against 93 for the classical pipeline that reads the same detector and
  * classifier (our measurement on the 944 validation questions). Times it must read off ECG
  * tokens it does not copy (`npm run bench -- times`); text in its prompt is what a language
- * model copies best. The note is evidence, not the answer: the classifier errs on some patients
- * (bundle branch blocks of new patients) and the model was trained with the notes the
- * classifier writes for patients it did not see (out-of-fold, stage 0c), so it can learn when
- * to trust them. Measured: switched on from stage 1, the model did not learn to copy them (it
- * answered `No ... Found` where the note was the reference answer; configs/anyecg-small/
- * README.md, eighth pass), so the switch is off in the recipe until the text stage teaches it.
+ * model copies best. The note is evidence, not the answer: the classifier errs on new patients
+ * (their bundle branch blocks above all). With out-of-fold classifiers (`folds` in the beats
+ * stage) a training record's note is as wrong as a new patient's; the recipe trains with the
+ * full classifier, whose notes on training records are nearly the reference answers. Measured:
+ * switched on from stage 1, the model did not learn to copy them (it answered `No ... Found`
+ * where the note was the reference answer; configs/anyecg-small/README.md, eighth pass): the
+ * text stage teaches the copy first (note-drills.ts and the notes of its localization
+ * questions, src/train/stages.ts).
  *
  * Intervals follow the dataset's beat rule (src/data/intervals.ts): a beat spans from the
  * previous detected beat to the next, clipped to the ECG, rounded to 0.1 s and merged. The
