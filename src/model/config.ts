@@ -83,6 +83,12 @@ export interface LlamaConfig {
   normEps: number;
   /** The output projection is the token embedding (no separate lm_head). */
   tieEmbeddings: boolean;
+  /**
+   * Smeared keys (llama.ts): each key mixes in a learnt share of the previous position's key,
+   * which lets the model copy from its prompt early in training. Not a Hugging Face Llama
+   * option (default false).
+   */
+  smearedKeys?: boolean;
 }
 
 export interface LoraConfig {
@@ -250,6 +256,8 @@ export function validateConfig(c: AnyEcgConfig): void {
   if (l.heads % l.kvHeads !== 0) throw new RangeError(`config: lm.heads must be a multiple of lm.kvHeads`);
   if (!(l.ropeTheta > 0) || !(l.normEps > 0))
     throw new RangeError("config: lm.ropeTheta and lm.normEps must be > 0");
+  if (l.smearedKeys !== undefined && typeof l.smearedKeys !== "boolean")
+    throw new RangeError("config: lm.smearedKeys must be true or false");
   positiveInt("tokenBudget", c.tokenBudget);
   if (c.tokenBudget < 2)
     throw new RangeError("config: tokenBudget must be at least 2 (CLS + one patch token)");

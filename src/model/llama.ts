@@ -22,18 +22,26 @@ import {
   linear,
   engine,
   prefixView,
+  concat,
+  mul,
+  slice,
+  tensor,
+  zeros,
 } from "../tensor/index.js";
 import { Embedding, RMSNorm, type HasParameters } from "../nn/layers.js";
 import { LoraLinear } from "../nn/lora.js";
 import { parameter } from "../nn/params.js";
 import type { LlamaConfig, LoraConfig, LoraTarget } from "./config.js";
 
-/** Keys and values of past positions, one pair of growing buffers per layer (batch 1). */
+/**
+ * Keys and values of past positions, one pair of growing buffers per layer (batch 1), and with
+ * smeared keys each layer's keys before smearing (the next position's smear reads the last one).
+ */
 export class KVCache {
   /** Positions held. */
   length = 0;
   private capacity = 0;
-  private bufs: { k: Tensor; v: Tensor }[] = [];
+  private bufs: { k: Tensor; v: Tensor; raw: Tensor }[] = [];
 
   constructor(
     private readonly layers: number,
@@ -46,14 +54,15 @@ export class KVCache {
     if (need <= this.capacity) return;
     const cap = Math.max(need, 2 * this.capacity, 64);
     const fresh = Array.from({ length: this.layers }, (_, i) => {
-      const k = Tensor.empty([1, cap, this.kvWidth]).keep();
-      const v = Tensor.empty([1, cap, this.kvWidth]).keep();
+      const [k, v, raw] = [0, 1, 2].map(() => Tensor.empty([1, cap, this.kvWidth]).keep()) as [Tensor, Tensor, Tensor]; // prettier-ignore
       const old = this.bufs[i];
       if (old) {
-        k.data.set(old.k.data.subarray(0, this.length * this.kvWidth));
-        v.data.set(old.v.data.subarray(0, this.length * this.kvWidth));
+        const n = this.length * this.kvWidth;
+        k.data.set(old.k.data.subarray(0, n));
+        v.data.set(old.v.data.subarray(0, n));
+        raw.data.set(old.raw.data.subarray(0, n));
       }
-      return { k, v };
+      return { k, v, raw };
     });
     this.dispose();
     this.bufs = fresh;
@@ -71,6 +80,17 @@ export class KVCache {
     return { k: prefixView(b.k, 1, n), v: prefixView(b.v, 1, n) };
   }
 
+  /**
+   * Records layer `i`'s unsmeared keys of the new positions, and returns the unsmeared key of the
+   * position before them [1, 1, kvWidth] (null at the start).
+   */
+  smearInput(i: number, raw: Tensor): Tensor | null {
+    const b = this.bufs[i]!;
+    b.raw.data.set(raw.data, this.length * this.kvWidth);
+    if (this.length === 0) return null;
+    return tensor(b.raw.data.subarray((this.length - 1) * this.kvWidth, this.length * this.kvWidth), [1, 1, this.kvWidth]); // prettier-ignore
+  }
+
   /** Keeps only the first `n` positions (to reuse a shared prompt prefix). */
   truncate(n: number): void {
     this.length = Math.min(this.length, Math.max(0, n));
@@ -80,6 +100,7 @@ export class KVCache {
     for (const b of this.bufs) {
       b.k.dispose();
       b.v.dispose();
+      b.raw.dispose();
     }
     this.bufs = [];
     this.capacity = 0;
@@ -96,6 +117,8 @@ class DecoderLayer implements HasParameters {
   readonly down: LoraLinear;
   readonly inputNorm: RMSNorm;
   readonly postNorm: RMSNorm;
+  /** Smeared keys (config `smearedKeys`): per key channel, the weight of the previous position's key. */
+  readonly smear: Parameter | null;
 
   constructor(
     readonly index: number,
@@ -115,6 +138,8 @@ class DecoderLayer implements HasParameters {
     this.down = new LoraLinear(`${p}.mlp.down_proj`, c.ffnWidth, D, rng);
     this.inputNorm = new RMSNorm(`${p}.input_layernorm`, D, c.normEps);
     this.postNorm = new RMSNorm(`${p}.post_attention_layernorm`, D, c.normEps);
+    // starts at 0: the layer starts as a plain Llama layer
+    this.smear = c.smearedKeys ? parameter([kv], `${p}.self_attn.k_smear`, { init: "zeros", decay: false }) : null; // prettier-ignore
   }
 
   projections(): Record<LoraTarget, LoraLinear> {
@@ -125,7 +150,7 @@ class DecoderLayer implements HasParameters {
     const c = this.c;
     const h = this.inputNorm.forward(x);
     const q = rope(this.q.forward(h), { heads: c.heads, offset, theta: c.ropeTheta });
-    let k = rope(this.k.forward(h), { heads: c.kvHeads, offset, theta: c.ropeTheta });
+    let k = rope(this.keys(h, cache), { heads: c.kvHeads, offset, theta: c.ropeTheta });
     let v = this.v.forward(h);
     if (cache) ({ k, v } = cache.append(this.index, k, v));
     const a = attention(q, k, v, { heads: c.heads, kvHeads: c.kvHeads, causal: true });
@@ -134,10 +159,24 @@ class DecoderLayer implements HasParameters {
     return add(x, this.down.forward(swiglu(this.gate.forward(m), this.up.forward(m))));
   }
 
+  /**
+   * Keys [B, T, kv] before RoPE. Smeared keys add, per channel, a learnt share of the previous
+   * position's key: a query can then find the token that followed an earlier occurrence of its
+   * own token, which is how a model copies a sequence from its prompt (an induction head, in
+   * one layer instead of two: Olsson et al. 2022, "In-context learning and induction heads").
+   */
+  private keys(h: Tensor, cache: KVCache | null): Tensor {
+    const k = this.k.forward(h);
+    if (!this.smear) return k;
+    const [B, T, W] = k.shape as [number, number, number];
+    const before = (cache ? cache.smearInput(this.index, k) : null) ?? zeros([B, 1, W]);
+    const previous = T === 1 ? before : concat([before, slice(k, 1, 0, T - 1)], 1);
+    return add(k, mul(previous, this.smear));
+  }
+
   parameters(): Parameter[] {
-    return [this.inputNorm, ...Object.values(this.projections()), this.postNorm].flatMap((m) =>
-      m.parameters(),
-    );
+    const ps = [this.inputNorm, ...Object.values(this.projections()), this.postNorm].flatMap((m) => m.parameters()); // prettier-ignore
+    return this.smear ? [...ps, this.smear] : ps;
   }
 }
 

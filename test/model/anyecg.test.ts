@@ -113,6 +113,20 @@ describe("AnyEcg", () => {
     small.dispose();
   });
 
+  it("with smeared keys, saves and loads them with the same logits", async () => {
+    const cfg = tinyConfig(tok.vocabSize);
+    const smeared = new AnyEcg({ ...cfg, lm: { ...cfg.lm, smearedKeys: true } }, tok, 6);
+    for (const l of smeared.lm.layers) l.smear!.data.forEach((_, i, d) => (d[i] = Math.cos(i)));
+    const opts = { ecgs: [mitdb], messages: [question] };
+    const dir = tempDir();
+    smeared.save(dir);
+    const loaded = await AnyEcg.load(dir);
+    expect(loaded.config.lm.smearedKeys).toBe(true);
+    expect(maxDiff(loaded.promptLogits(opts), smeared.promptLogits(opts))).toBeLessThan(1e-4);
+    loaded.dispose();
+    smeared.dispose();
+  });
+
   it("time words add to each time token the embedding of its whole seconds, kept on save", async () => {
     const dir = tempDir();
     model.save(dir);
