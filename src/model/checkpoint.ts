@@ -214,7 +214,8 @@ export function llamaConfigFromHf(json: unknown, file: string, maxPositions?: nu
 
 /** A Hugging Face config.json for our language model (to export the backbone). */
 export function hfConfigFromLlama(c: LlamaConfig): Record<string, unknown> {
-  if (c.smearedKeys) throw new RangeError("config: a language model with smeared keys is not a Hugging Face Llama");
+  if (c.smearedKeys)
+    throw new RangeError("config: a language model with smeared keys is not a Hugging Face Llama");
   return {
     architectures: ["LlamaForCausalLM"],
     model_type: "llama",
