@@ -138,8 +138,9 @@ class DecoderLayer implements HasParameters {
     this.down = new LoraLinear(`${p}.mlp.down_proj`, c.ffnWidth, D, rng);
     this.inputNorm = new RMSNorm(`${p}.input_layernorm`, D, c.normEps);
     this.postNorm = new RMSNorm(`${p}.post_attention_layernorm`, D, c.normEps);
-    // starts at 0: the layer starts as a plain Llama layer
-    this.smear = c.smearedKeys ? parameter([kv], `${p}.self_attn.k_smear`, { init: "zeros", decay: false }) : null; // prettier-ignore
+    // starts at 1 (each key plus its predecessor's): from 0, AdamW's steps of about lr (2e-3) left
+    // it below 0.1 after 100 text-stage steps, too little to change what a key matches
+    this.smear = c.smearedKeys ? parameter([kv], `${p}.self_attn.k_smear`, { init: "ones", decay: false }) : null; // prettier-ignore
   }
 
   projections(): Record<LoraTarget, LoraLinear> {

@@ -43,9 +43,11 @@ describe("Llama decoder", () => {
     const x = randn([2, 7, c.width], new Rng(3));
     const out = (lm: Llama, input: Tensor = x) => noGrad(() => scope(() => lm.forward(input).data.slice()));
 
-    it("start as the plain layer (smear 0), and change the output once the smear is learnt", () => {
+    it("are the plain layer with a smear of 0, and change the output with the smear they start with", () => {
+      expect(Array.from(smeared.layers[0]!.smear!.data).every((v) => v === 1)).toBe(true);
+      for (const l of smeared.layers) l.smear!.data.fill(0);
       expect(out(smeared)).toEqual(out(plain));
-      for (const l of smeared.layers) l.smear!.data.fill(0.5);
+      for (const l of smeared.layers) l.smear!.data.fill(1);
       const changed = out(smeared);
       const before = out(plain);
       expect(changed.some((v, i) => Math.abs(v - before[i]!) > 1e-5)).toBe(true);
