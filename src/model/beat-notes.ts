@@ -15,9 +15,9 @@
  * stage) a training record's note is as wrong as a new patient's; the recipe trains with the
  * full classifier, whose notes on training records are nearly the reference answers. Measured:
  * switched on from stage 1, the model did not learn to copy them (it answered `No ... Found`
- * where the note was the reference answer; configs/anyecg-small/README.md, eighth pass): the
+ * where the note was the reference answer; configs/anyecg-small/README.md, eighth pass), so the
  * text stage teaches the copy first (note-drills.ts and the notes of its localization
- * questions, src/train/stages.ts).
+ * questions, src/train/stages.ts); it takes our LM more than 400 text steps (ninth pass).
  *
  * Intervals follow the dataset's beat rule (src/data/intervals.ts): a beat spans from the
  * previous detected beat to the next, clipped to the ECG, rounded to 0.1 s and merged. The
