@@ -12,6 +12,7 @@ import { AdamW } from "../src/nn/adamw.js";
 import { clipGradNorm } from "../src/nn/clip.js";
 import { zeroGrad } from "../src/nn/params.js";
 import { Llama } from "../src/model/llama.js";
+import { argmax } from "../src/model/sampling.js";
 import type { LlamaConfig } from "../src/model/config.js";
 import { Rng } from "../src/data/rng.js";
 import { Rng as InitRng, backward, noGrad, scope, softmaxCrossEntropy } from "../src/tensor/index.js";
@@ -77,8 +78,7 @@ function timeTokenAccuracy(lm: Llama, seqs: readonly { ids: number[]; answerFrom
         for (let t = s.answerFrom; t < s.ids.length; t++) {
           if (!TIME_TOKEN.has(s.ids[t]!)) continue;
           const row = (b * T + t - 1) * V;
-          let best = 0;
-          for (let v = 1; v < V; v++) if (logits[row + v]! > logits[row + best]!) best = v;
+          const best = argmax(logits.subarray(row, row + V));
           total++;
           if (best === s.ids[t]) right++;
         }

@@ -41,11 +41,13 @@ export class KVCache {
   /** Positions held. */
   length = 0;
   private capacity = 0;
-  private bufs: { k: Tensor; v: Tensor; raw: Tensor }[] = [];
+  private bufs: { k: Tensor; v: Tensor; raw: Tensor | null }[] = [];
 
   constructor(
     private readonly layers: number,
     private readonly kvWidth: number,
+    /** Also keep the unsmeared keys (a model with smeared keys). */
+    private readonly smeared = false,
   ) {}
 
   /** Makes room for `n` more positions (doubling, so appending is amortised O(1)). */
@@ -54,13 +56,14 @@ export class KVCache {
     if (need <= this.capacity) return;
     const cap = Math.max(need, 2 * this.capacity, 64);
     const fresh = Array.from({ length: this.layers }, (_, i) => {
-      const [k, v, raw] = [0, 1, 2].map(() => Tensor.empty([1, cap, this.kvWidth]).keep()) as [Tensor, Tensor, Tensor]; // prettier-ignore
+      const buffer = (): Tensor => Tensor.empty([1, cap, this.kvWidth]).keep();
+      const [k, v, raw] = [buffer(), buffer(), this.smeared ? buffer() : null];
       const old = this.bufs[i];
       if (old) {
         const n = this.length * this.kvWidth;
         k.data.set(old.k.data.subarray(0, n));
         v.data.set(old.v.data.subarray(0, n));
-        raw.data.set(old.raw.data.subarray(0, n));
+        raw?.data.set(old.raw!.data.subarray(0, n));
       }
       return { k, v, raw };
     });
@@ -85,10 +88,11 @@ export class KVCache {
    * position before them [1, 1, kvWidth] (null at the start).
    */
   smearInput(i: number, raw: Tensor): Tensor | null {
-    const b = this.bufs[i]!;
-    b.raw.data.set(raw.data, this.length * this.kvWidth);
+    const b = this.bufs[i]!.raw;
+    if (!b) throw new RangeError("KVCache: made without smeared keys");
+    b.data.set(raw.data, this.length * this.kvWidth);
     if (this.length === 0) return null;
-    return tensor(b.raw.data.subarray((this.length - 1) * this.kvWidth, this.length * this.kvWidth), [1, 1, this.kvWidth]); // prettier-ignore
+    return tensor(b.data.subarray((this.length - 1) * this.kvWidth, this.length * this.kvWidth), [1, 1, this.kvWidth]); // prettier-ignore
   }
 
   /** Keeps only the first `n` positions (to reuse a shared prompt prefix). */
@@ -100,7 +104,7 @@ export class KVCache {
     for (const b of this.bufs) {
       b.k.dispose();
       b.v.dispose();
-      b.raw.dispose();
+      b.raw?.dispose();
     }
     this.bufs = [];
     this.capacity = 0;
@@ -210,7 +214,7 @@ export class Llama implements HasParameters {
   /** A KV cache sized for this model. */
   newCache(): KVCache {
     const c = this.config;
-    return new KVCache(c.layers, c.kvHeads * (c.width / c.heads));
+    return new KVCache(c.layers, c.kvHeads * (c.width / c.heads), c.smearedKeys ?? false);
   }
 
   /**

@@ -29,7 +29,7 @@ import { CONTEXT_SECONDS } from "../analysis/features.js";
 import { rrIrregularity } from "../analysis/episodes.js";
 import type { GbtOptions } from "../analysis/gbt.js";
 import { InputError } from "../errors.js";
-import { readBeatClassifier, readJson } from "../model/checkpoint.js";
+import { readJson } from "../model/checkpoint.js";
 import { readEcg } from "../ecg/read.js";
 import { annotationsIn, type Ecg, type EcgAnnotation } from "../ecg/record.js";
 import { rhythmEpisodes } from "../data/intervals.js";
@@ -232,18 +232,27 @@ export function outOfFold(folds: readonly BeatFold[], full: BeatClassifier): (ec
   return (ecg) => byRecord.get(recordIdOf(ecg)) ?? full;
 }
 
-/** Reads a classical model file (a beats stage's classical.json); errors name the file. */
 /**
  * The beat classifiers a stage gives its model (`beatClassifier`): a classical model file's (with
- * its folds), or a checkpoint's beat-classifier.json.
+ * its folds), or a checkpoint's beat-classifier.json. The file is read once.
  */
 export function readStageClassifiers(path: string): Pick<ClassicalModel, "beats" | "folds"> {
-  const json = readJson(path) as Partial<ClassicalModel> | null;
-  return json && typeof json === "object" && "beats" in json ? readClassicalModel(path) : { beats: readBeatClassifier(path) }; // prettier-ignore
+  const json = readJson(path);
+  if (json && typeof json === "object" && "beats" in json) return parseClassicalModel(json, path);
+  try {
+    return { beats: parseBeatClassifier(json) };
+  } catch (e) {
+    throw new InputError(path, (e as Error).message);
+  }
 }
 
+/** Reads a classical model file (a beats stage's classical.json); errors name the file. */
 export function readClassicalModel(path: string): ClassicalModel {
-  const json = readJson(path) as ClassicalModel;
+  return parseClassicalModel(readJson(path), path);
+}
+
+function parseClassicalModel(value: unknown, path: string): ClassicalModel {
+  const json = value as ClassicalModel;
   try {
     parseBeatClassifier(json?.beats);
     for (const f of json.folds ?? []) {
