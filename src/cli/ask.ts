@@ -12,6 +12,7 @@ interface AskFlags {
   fs?: number;
   maxTokens: number;
   temperature: number;
+  tools: boolean;
 }
 
 export function registerAskCommand(program: Command): void {
@@ -29,6 +30,10 @@ export function registerAskCommand(program: Command): void {
     .option("--fs <hz>", "sampling rate, for CSV files without a time column", Number)
     .option("--max-tokens <n>", "longest answer, in tokens", Number, 256)
     .option("--temperature <t>", "0 = greedy and deterministic (default)", Number, 0)
+    .option(
+      "--no-tools",
+      "answer with the language model alone: no beat tool for premature beats, bigeminy and runs of PVCs",
+    )
     .action(async (args: string[], opts: AskFlags) => {
       if (args.length < 2)
         throw new RangeError('give at least one ECG file and a question: anyecg ask 101.hea "..."');
@@ -36,11 +41,12 @@ export function registerAskCommand(program: Command): void {
       const ecgs = await readEcgFiles(args.slice(0, -1), opts.fs);
       const model = await loadModel(opts.model);
       const stream = !opts.json && process.stdout.isTTY;
-      const answer = await model.chat({
+      const { text: answer, tool } = await model.answer({
         ecgs,
         messages: [{ role: "user", content: question }],
         maxTokens: opts.maxTokens,
         temperature: opts.temperature,
+        tools: opts.tools,
         onToken: stream ? (t) => process.stdout.write(t) : undefined,
       });
       if (opts.json) {
@@ -50,9 +56,12 @@ export function registerAskCommand(program: Command): void {
           leads: e.leads,
           durationSeconds: e.signals[0]!.length / e.fs,
         }));
-        console.log(JSON.stringify({ question, answer, intervals: answerIntervals(answer), ecgs: info }));
+        const source = tool ? { tool: "beat classifier" } : {};
+        console.log(JSON.stringify({ question, answer, intervals: answerIntervals(answer), ...source, ecgs: info })); // prettier-ignore
       } else {
         process.stdout.write(stream ? "\n" : `${answer}\n`);
+        if (tool)
+          console.error(`(intervals from the beat classifier; --no-tools for the model's own answer)`);
       }
       if (opts.plot) {
         const svg = answerPlot(ecgs[0]!, answer);

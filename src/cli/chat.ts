@@ -10,6 +10,13 @@ import type { AnyEcgMessage } from "../model/index.js";
 import type { Ecg } from "../ecg/record.js";
 import { answerPlot, loadModel, readEcgFiles } from "./conversation.js";
 
+interface ChatFlags {
+  model?: string;
+  fs?: number;
+  maxTokens: number;
+  tools: boolean;
+}
+
 const HELP = "commands: /add <file>  /plot <file.svg>  /reset  /quit";
 
 export function registerChatCommand(program: Command): void {
@@ -20,7 +27,11 @@ export function registerChatCommand(program: Command): void {
     .option("--model <dir>", "model folder (default: the shipped models/anyecg-small)")
     .option("--fs <hz>", "sampling rate, for CSV files without a time column", Number)
     .option("--max-tokens <n>", "longest answer, in tokens", Number, 256)
-    .action(async (files: string[], opts: { model?: string; fs?: number; maxTokens: number }) => {
+    .option(
+      "--no-tools",
+      "answer with the language model alone: no beat tool for premature beats, bigeminy and runs of PVCs",
+    )
+    .action(async (files: string[], opts: ChatFlags) => {
       const model = await loadModel(opts.model);
       const ecgs: Ecg[] = await readEcgFiles(files, opts.fs);
       let pending: Ecg[] = [...ecgs]; // shown with the next user message
@@ -61,6 +72,7 @@ export function registerChatCommand(program: Command): void {
             lastAnswer = await model.chat({
               messages,
               maxTokens: opts.maxTokens,
+              tools: opts.tools,
               onToken: (t) => process.stdout.write(t),
             });
             process.stdout.write("\n");

@@ -25,6 +25,7 @@ interface EvalOptions {
   json: boolean;
   out?: string;
   baseline?: string;
+  tools: boolean;
   train?: string;
   trainData?: string;
   classicalCache?: string;
@@ -40,6 +41,7 @@ export function registerEvalCommand(program: Command): void {
     .requiredOption("--data <file>", "examples: our JSONL or the paper's JSON array")
     .option("--model <dir>", "model folder (config.json, tokenizer.json, model.safetensors)")
     .option("--baseline <name>", "run a baseline instead of a model: constant or classical")
+    .option("--tools", "let the beat tool answer the localizations it knows (as ask and serve do)", false)
     .option(
       "--ecg-root <name=dir>",
       "ECG folder for a dataset (repeatable); a bare dir serves every other dataset",
@@ -100,6 +102,7 @@ export function registerEvalCommand(program: Command): void {
         dataFile: o.data,
         ...(o.model ? { model: o.model } : {}),
         ...(o.baseline ? { baseline: o.baseline } : {}),
+        ...(o.tools ? { tools: true } : {}),
         ...(o.train ? { trainFile: o.train } : {}),
         ...(o.trainData ? { trainData: o.trainData } : {}),
         ...(o.classicalCache ? { classicalCache: o.classicalCache } : {}),

@@ -19,6 +19,7 @@ export interface ServeCliOptions {
   concurrency: number;
   queue: number;
   timeout: number;
+  tools: boolean;
 }
 
 function positive(name: string): (v: string) => number {
@@ -37,6 +38,10 @@ export function registerServeCommand(program: Command): void {
     .option("--port <n>", "port (0 picks a free one)", (v) => Number(v), 8080)
     .option("--host <addr>", "address to listen on (0.0.0.0 exposes it to the network)", "127.0.0.1")
     .option("--model <dir>", "model folder", defaultModelDir())
+    .option(
+      "--no-tools",
+      "answer with the language model alone: no beat tool for premature beats, bigeminy and runs of PVCs",
+    )
     .option("--data <dir>", "folder for uploaded ECGs", join(homedir(), ".cache", "anyecg", "ecgs"))
     .option(
       "--max-upload-mb <n>",
@@ -62,7 +67,7 @@ export function registerServeCommand(program: Command): void {
       if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
         throw new RangeError(`--port must be an integer 0-65535, got ${opts.port}`);
       }
-      const backend = await loadModelBackend(opts.model);
+      const backend = await loadModelBackend(opts.model, opts.tools);
       const app = await createServer({
         dataDir: opts.data,
         backend,

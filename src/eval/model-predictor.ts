@@ -24,6 +24,8 @@ export interface EvalChatMessage {
 export interface EvalChatRequest {
   ecgs: Ecg[];
   messages: EvalChatMessage[];
+  /** Let the beat tool answer the localizations it knows (`ChatOptions.tools`). */
+  tools?: boolean;
 }
 
 /** What the evaluation needs from the model (`AnyEcg` has it). */
@@ -33,12 +35,13 @@ export interface ChatModel {
   scoreAnswers(request: EvalChatRequest, answers: readonly string[]): number[];
 }
 
-/** Wraps a loaded model. */
+/** Wraps a loaded model; with `tools`, the beat tool answers the localizations it knows. */
 export class ModelPredictor implements Predictor {
   readonly needsEcgs = true;
   constructor(
     private readonly model: ChatModel,
     readonly name: string,
+    private readonly tools = false,
   ) {}
 
   async predict(input: PredictInput): Promise<Prediction> {
@@ -59,14 +62,21 @@ export class ModelPredictor implements Predictor {
   }
 
   private request(input: PredictInput): EvalChatRequest {
-    return { ecgs: input.ecgs, messages: [{ role: "user", content: input.example.question }] };
+    return {
+      ecgs: input.ecgs,
+      messages: [{ role: "user", content: input.example.question }],
+      ...(this.tools ? { tools: true } : {}),
+    };
   }
 }
 
-/** Loads `AnyEcg` from `dir` (a folder with config.json, tokenizer.json, model.safetensors). */
-export async function loadModelPredictor(dir: string): Promise<ModelPredictor> {
+/**
+ * Loads `AnyEcg` from `dir` (a folder with config.json, tokenizer.json, model.safetensors);
+ * `tools`: with the beat tool (named `anyecg+tools:<dir>` in the results).
+ */
+export async function loadModelPredictor(dir: string, tools = false): Promise<ModelPredictor> {
   if (!existsSync(join(dir, "config.json"))) {
     throw new InputError(dir, "no config.json here: not a model folder (use --baseline to run a baseline)");
   }
-  return new ModelPredictor(await AnyEcg.load(dir), `anyecg:${dir}`);
+  return new ModelPredictor(await AnyEcg.load(dir), `anyecg${tools ? "+tools" : ""}:${dir}`, tools);
 }

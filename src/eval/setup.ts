@@ -22,6 +22,8 @@ export interface PredictorSpec {
   model?: string;
   /** a baseline. */
   baseline?: string;
+  /** The model with the beat tool answering the localizations it knows. */
+  tools?: boolean;
   /** The evaluated data file (its folder's train.jsonl is the default training file). */
   dataFile: string;
   /** Training examples for the constant baseline. */
@@ -49,7 +51,9 @@ export function constantPredictor(trainFile: string | undefined): ConstantPredic
 export async function createPredictor(spec: PredictorSpec): Promise<Predictor> {
   if (spec.model && spec.baseline)
     throw new InputError("--baseline", "give either --model or --baseline, not both");
-  if (spec.model) return loadModelPredictor(spec.model);
+  if (spec.tools && !spec.model)
+    throw new InputError("--tools", "tools answer with a model: give --model <dir>");
+  if (spec.model) return loadModelPredictor(spec.model, spec.tools);
   if (!spec.baseline)
     throw new InputError("--model", "give a model folder (--model <dir>) or --baseline constant|classical");
   if (!(BASELINES as readonly string[]).includes(spec.baseline)) {

@@ -27,6 +27,7 @@ import {
 } from "../tensor/index.js";
 import { RowPlanBuilder, sparseRows } from "../nn/layers.js";
 import { beatNote } from "./beat-notes.js";
+import { beatToolAnswer, type ToolAnswer } from "./beat-tool.js";
 import {
   encodeChat,
   promptForGeneration,
@@ -97,6 +98,11 @@ export interface ChatOptions extends SamplingOptions {
   signal?: AbortSignal;
   /** Called with the logits each token was chosen from (scoring, tests). */
   onLogits?: (logits: Float32Array) => void;
+  /**
+   * Let the beat tool answer localizations of the premature beats and ventricular patterns in a
+   * conversation about one ECG (beat-tool.ts; default false: the language model answers all).
+   */
+  tools?: boolean;
 }
 
 export interface GenerateResult {
@@ -108,6 +114,8 @@ export interface GenerateResult {
    * ended at its last interval in order (`IntervalOrder`); "length": maxTokens was reached.
    */
   finish: "stop" | "length";
+  /** Set when the beat tool wrote the answer (`tools`): the finding it localized. */
+  tool?: string;
 }
 
 function isPrepared(e: EcgInput): e is PreparedEcg {
@@ -423,6 +431,11 @@ export class AnyEcg {
    * promise then rejects with the signal's reason).
    */
   async chat(opts: ChatOptions): Promise<string> {
+    return (await this.answer(opts)).text;
+  }
+
+  /** `chat` with the whole result: the text, its tokens, why it ended and who wrote it. */
+  async answer(opts: ChatOptions): Promise<GenerateResult> {
     opts.signal?.throwIfAborted();
     const steps = this.steps(opts);
     let r = steps.next();
@@ -434,11 +447,34 @@ export class AnyEcg {
       }
       r = steps.next();
     }
-    return r.value.text;
+    return r.value;
+  }
+
+  /**
+   * The beat tool's answer to the conversation (beat-tool.ts), or null: the conversation must
+   * show one ECG, prepared with beat classes.
+   */
+  private toolAnswer(opts: ChatOptions): ToolAnswer | null {
+    const msgs = this.withEcgs(opts);
+    const ecgs = msgs.flatMap((m) => m.ecgs ?? []);
+    const question = [...msgs].reverse().find((m) => m.role === "user")?.content;
+    if (ecgs.length !== 1 || question === undefined) return null;
+    const p = this.prepare(ecgs[0]!);
+    if (!p.labelledBeats) return null;
+    const seconds = p.samples / this.config.encoder.sampleRate;
+    const score = (answers: readonly string[]) => this.scoreAnswers(opts, answers);
+    return beatToolAnswer(question, score, p.labelledBeats, seconds);
   }
 
   /** Generation as a sequence of steps: yields after each generated token. */
   private *steps(opts: ChatOptions): Generator<void, GenerateResult, void> {
+    const tool = opts.tools ? this.toolAnswer(opts) : null;
+    if (tool) {
+      opts.onToken?.(tool.text);
+      const promptTokens = this.render(this.withEcgs(opts), true).ids.length;
+      const ids = this.tokenizer.encode(tool.text);
+      return { text: tool.text, ids, promptTokens, finish: "stop", tool: tool.finding };
+    }
     const maxTokens = opts.maxTokens ?? 256;
     const stops = new Set(stopTokenIds(this.tokenizer));
     const rng = new Rng(opts.seed ?? 1);

@@ -92,10 +92,16 @@ export const NOTE_FINDINGS: ReadonlyArray<{ name: string; kind: "beat" | "rhythm
  */
 export function beatNote(beats: LabelledBeats, seconds: number): string {
   if (beats.times.length === 0) return "Beats: none detected";
-  return formatNote([
-    ...NOTED.map(([cls, name]) => [name, classIntervals(beats, cls, seconds)] as const),
-    ...PATTERNS.map(([pattern, name]) => [name, patternIntervals(beats, pattern, seconds)] as const),
-  ]);
+  return formatNote(NOTE_FINDINGS.map(({ name }) => [name, notedIntervals(beats, name, seconds)] as const));
+}
+
+/** The intervals (s) of a finding of NOTE_FINDINGS in an ECG of `seconds`, from its labelled beats. */
+export function notedIntervals(beats: LabelledBeats, name: string, seconds: number): Interval[] {
+  const cls = NOTED.find(([, n]) => n === name)?.[0];
+  if (cls) return classIntervals(beats, cls, seconds);
+  const pattern = PATTERNS.find(([, n]) => n === name)?.[0];
+  if (pattern) return patternIntervals(beats, pattern, seconds);
+  throw new RangeError(`beat notes: no noted finding is called ${name}`);
 }
 
 /**

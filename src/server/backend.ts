@@ -39,8 +39,9 @@ export type BackendState = { backend: ChatBackend } | { backend: null; reason: s
 /**
  * Loads the model in `dir` as a backend. A missing directory or a model that fails to load is
  * not fatal: the server still views and stores ECGs, and chat answers 503 with the reason.
+ * `tools`: the beat tool answers the localizations it knows (src/model/beat-tool.ts).
  */
-export async function loadModelBackend(dir: string): Promise<BackendState> {
+export async function loadModelBackend(dir: string, tools = true): Promise<BackendState> {
   const abs = resolve(dir);
   if (!existsSync(abs)) {
     return { backend: null, reason: `${abs} not found (train a model or pass --model <dir>)` };
@@ -49,7 +50,7 @@ export async function loadModelBackend(dir: string): Promise<BackendState> {
     const model = await AnyEcg.load(abs);
     return {
       backend: {
-        name: `anyecg (${abs})`,
+        name: `anyecg (${abs}${tools ? ", beat tool" : ""})`,
         chat: (req) =>
           model.chat({
             ecgs: req.ecgs,
@@ -57,6 +58,7 @@ export async function loadModelBackend(dir: string): Promise<BackendState> {
             onToken: req.onToken,
             maxTokens: req.maxTokens,
             signal: req.signal,
+            tools,
           }),
       },
     };

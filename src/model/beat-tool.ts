@@ -1,0 +1,102 @@
+/**
+ * Tool answers: a localization question about a finding that the classical beat classifier
+ * localizes well (TOOL_FINDINGS: premature beats, bigeminy, runs of PVCs) is
+ * answered with the classifier's intervals, the intervals a beat note lists. The language model
+ * answers every other question itself.
+ *
+ * Why: on held-out MIT-BIH patients the model's own answers to these questions score IoU 35-60
+ * where the classifier scores 79-93 (configs/anyecg-small/README.md, eighth pass), and the model
+ * does not learn to copy the classifier's times from a note (ninth pass). A user asking where
+ * the premature beats are should get the better answer, and be told where it came from
+ * (`GenerateResult.tool`); `tools: false` gives the model's own.
+ *
+ * Which question is which: the language model reads it as a localization when its answer likely
+ * opens with `Duration:` or `No` (`AnyEcg.scoreAnswers`); the finding is the one the question
+ * names, as the dataset's questions write it (the name, lower case, plural) or by a usual
+ * abbreviation (PVC, PAC ...). Asking the model which `No <name> Found` is likeliest was tried
+ * first and mixed up findings the training data asks about rarely (fusion beats read as
+ * ventricular bigeminy, aberrated atrial premature beats as atrial premature beats).
+ */
+import { formatLocalizationAnswer } from "../data/intervals.js";
+import { nameVariants } from "../data/paraphrases.js";
+import { WAVE_NAMES } from "../data/sources/ludb.js";
+import { LOCATION_FINDINGS } from "../data/tasks/location.js";
+import { NOTE_FINDINGS, notedIntervals } from "./beat-notes.js";
+import type { LabelledBeats } from "./preprocess.js";
+
+/** Every finding a localization question can ask about (the dataset's names). */
+export const LOCALIZATION_NAMES: readonly string[] = [
+  ...new Set([...LOCATION_FINDINGS.map((f) => f.name), ...Object.values(WAVE_NAMES)]),
+];
+
+/**
+ * The findings the tool answers: those of the beat notes, less ventricular trigeminy. On the 944
+ * MIT-BIH validation windows (`anyecg eval --tools`, each window given alone) the tool scores
+ * IoU 80.6 on premature ventricular contractions (the model 37.7), 73.3 on atrial premature
+ * beats (34.9) and 66.2 on ventricular bigeminy (49.5), but 42.1 on trigeminy (59.9): its rule
+ * needs three N N V cycles in view, and a 10-s window often shows fewer. Ventricular
+ * tachycardia (three or more PVCs in a row) has no validation window; it rests on the PVCs.
+ */
+export const TOOL_FINDINGS: readonly string[] = NOTE_FINDINGS.map((f) => f.name).filter(
+  (name) => name !== "Ventricular trigeminy",
+);
+
+/** Abbreviations of the tool's findings, as clinicians write them (case-sensitive, plural s optional). */
+const ABBREVIATIONS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\b(?:PVC|VPB|VPC|PVB)s?\b/, "Premature ventricular contraction"],
+  [/\b(?:PAC|APB|APC)s?\b/, "Atrial premature beat"],
+  [/\bVT\b/, "Ventricular tachycardia"],
+];
+
+/** Openings of a localization answer, found or not. */
+const OPENINGS = ["Duration:", "No"];
+
+/** A tool's answer and the finding it answers. */
+export interface ToolAnswer {
+  text: string;
+  finding: string;
+}
+
+interface Mention {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The finding a question names, or null when it names none or several. A name inside a longer
+ * one counts as the longer ("atrial premature beat" in "aberrated atrial premature beat").
+ */
+export function namedFinding(question: string): string | null {
+  const text = question.toLowerCase();
+  const found: Mention[] = [];
+  for (const name of LOCALIZATION_NAMES)
+    for (const v of new Set(nameVariants("beat", name).map((x) => x.toLowerCase())))
+      for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + 1))
+        found.push({ name, start: i, end: i + v.length });
+  for (const [re, name] of ABBREVIATIONS) {
+    const m = re.exec(question);
+    if (m) found.push({ name, start: m.index, end: m.index + m[0].length });
+  }
+  const inside = (a: Mention, b: Mention) => a !== b && b.start <= a.start && a.end <= b.end && b.end - b.start > a.end - a.start; // prettier-ignore
+  const names = new Set(found.filter((a) => !found.some((b) => inside(a, b))).map((m) => m.name));
+  return names.size === 1 ? [...names][0]! : null;
+}
+
+/**
+ * The tool's answer to the conversation, whose last question is `question`, about one ECG of
+ * `seconds` whose labelled beats are `beats`; null when the question is not a localization of a
+ * TOOL_FINDINGS finding. `score` gives the model's log-probability of candidate answers.
+ */
+export function beatToolAnswer(
+  question: string,
+  score: (answers: readonly string[]) => number[],
+  beats: LabelledBeats,
+  seconds: number,
+): ToolAnswer | null {
+  const finding = namedFinding(question);
+  if (finding === null || !TOOL_FINDINGS.includes(finding)) return null;
+  const [duration, no] = score(OPENINGS);
+  if (!(Math.exp(duration!) + Math.exp(no!) > 0.5)) return null;
+  return { text: formatLocalizationAnswer(finding, notedIntervals(beats, finding, seconds)), finding };
+}

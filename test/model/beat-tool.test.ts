@@ -1,0 +1,125 @@
+// The beat tool: which finding a question names (every phrasing the dataset writes, for every
+// finding), when it answers, and, with the shipped model on the MIT-BIH 119 excerpt, that it
+// answers a PVC question with the PVCs of the reference annotations and leaves other questions
+// to the language model.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BEAT_CLASSES } from "../../src/analysis/beats.js";
+import { beatIntervals } from "../../src/data/intervals.js";
+import { paraphrases } from "../../src/data/paraphrases.js";
+import { LOCATION_FINDINGS } from "../../src/data/tasks/location.js";
+import { readEcg } from "../../src/ecg/read.js";
+import { intervalIoU, parseLocalizationIntervals } from "../../src/eval/metrics/iou.js";
+import {
+  LOCALIZATION_NAMES,
+  TOOL_FINDINGS,
+  beatToolAnswer,
+  namedFinding,
+} from "../../src/model/beat-tool.js";
+import { AnyEcg } from "../../src/model/index.js";
+import { samplesDir } from "../data.js";
+
+const V = BEAT_CLASSES.indexOf("V");
+
+/** The kind of question the dataset asks about a finding. */
+function kindOf(name: string): "beat" | "rhythm" | "wave" {
+  const f = LOCATION_FINDINGS.find((x) => x.name === name);
+  return f ? f.kind : "wave";
+}
+
+describe("the finding a question names", () => {
+  it("is found in every training and validation phrasing of every finding, in each spelling", () => {
+    for (const name of LOCALIZATION_NAMES) {
+      const kind = kindOf(name);
+      const lower = name.charAt(0).toLowerCase() + name.slice(1);
+      const plural = lower.replace(/(beat|contraction|wave)$/, "$1s").replace(/complex$/, "complexes");
+      for (const split of ["train", "valid"] as const)
+        for (const text of paraphrases(kind, split))
+          for (const spelling of [name, lower, plural])
+            expect(namedFinding(text.replace(/\{name\}/g, spelling)), `${text} / ${spelling}`).toBe(name);
+    }
+  });
+
+  it("takes the longer of two names one inside the other, and reads the usual abbreviations", () => {
+    expect(namedFinding("Locate the aberrated atrial premature beats.")).toBe(
+      "Aberrated atrial premature beat",
+    );
+    expect(namedFinding("Locate the atrial premature beats.")).toBe("Atrial premature beat");
+    expect(namedFinding("Where are the PVCs?")).toBe("Premature ventricular contraction");
+    expect(namedFinding("Mark every PAC in this Holter")).toBe("Atrial premature beat");
+    expect(namedFinding("Any runs of VT?")).toBe("Ventricular tachycardia");
+  });
+
+  it("is none when the question names no finding or several", () => {
+    expect(namedFinding("Write the report of this ECG.")).toBeNull();
+    expect(namedFinding("Locate the PVCs and the atrial premature beats")).toBeNull();
+    expect(namedFinding("Is there atrial fibrillation or ventricular bigeminy?")).toBeNull();
+    expect(namedFinding("Where are the pvcs in this vtable?")).toBeNull(); // abbreviations are upper case
+  });
+});
+
+describe("the beat tool", () => {
+  // beats every 0.8 s from 0.5 s; a PVC at 3.7 s spans 2.9-4.5 s by the beat rule
+  const times = Float64Array.from({ length: 12 }, (_, i) => 0.5 + 0.8 * i);
+  const classes = Uint8Array.from({ length: 12 }, (_, i) => (i === 4 ? V : 0));
+  const beats = { times, classes };
+  const likely = () => [Math.log(0.6), Math.log(0.1)];
+  const unlikely = () => [Math.log(0.2), Math.log(0.2)];
+
+  it("answers a localization of its findings with the classifier's intervals", () => {
+    expect(beatToolAnswer("Where are the PVCs?", likely, beats, 10)).toEqual({
+      text: "Duration: 2.9s-4.5s",
+      finding: "Premature ventricular contraction",
+    });
+    expect(beatToolAnswer("Locate the atrial premature beats", likely, beats, 10)?.text).toBe(
+      "No Atrial premature beat Found",
+    );
+  });
+
+  it("leaves to the model what is not a localization, or a finding it does not answer", () => {
+    expect(beatToolAnswer("Does this ECG show PVCs?", unlikely, beats, 10)).toBeNull();
+    expect(beatToolAnswer("Locate the left bundle branch block beats", likely, beats, 10)).toBeNull();
+    expect(TOOL_FINDINGS).not.toContain("Left bundle branch block beat");
+  });
+});
+
+const modelDir = join(import.meta.dirname, "..", "..", "models", "anyecg-small");
+const model = existsSync(join(modelDir, "config.json")) ? await AnyEcg.load(modelDir) : null;
+afterAll(() => model?.dispose());
+
+(model ? describe : describe.skip)("the shipped model with the beat tool, on MIT-BIH 119", () => {
+  const ask = async (content: string, tools: boolean) => {
+    const ecg = await readEcg(join(samplesDir, "mitdb-119-excerpt.hea"));
+    return model!.answer({ ecgs: [ecg], messages: [{ role: "user", content }], tools });
+  };
+
+  it("puts the PVCs where the reference annotations do, and says the tool wrote it", async () => {
+    const ecg = await readEcg(join(samplesDir, "mitdb-119-excerpt.hea"));
+    const pieces: string[] = [];
+    const out = await model!.answer({
+      ecgs: [ecg],
+      messages: [{ role: "user", content: "Locate the premature ventricular contractions" }],
+      tools: true,
+      onToken: (t) => pieces.push(t),
+    });
+    expect(out.tool).toBe("Premature ventricular contraction");
+    expect(pieces.join("")).toBe(out.text);
+    const n = ecg.signals[0]!.length;
+    const truth = beatIntervals(ecg.annotations, new Set(["V"]), { start: 0, end: n }, ecg.fs, n);
+    expect(truth.length).toBeGreaterThan(2);
+    expect(intervalIoU(truth, parseLocalizationIntervals(out.text)!)).toBeGreaterThan(0.8);
+    expect((await ask("Locate the premature ventricular contractions", false)).tool).toBeUndefined();
+  });
+
+  it("leaves reports and the findings it does not answer to the model", async () => {
+    for (const q of [
+      "Write the report of this ECG. Be concise.",
+      "Locate the right bundle branch block beats",
+    ]) {
+      const [withTools, alone] = [await ask(q, true), await ask(q, false)];
+      expect(withTools.tool).toBeUndefined();
+      expect(withTools.text).toBe(alone.text);
+    }
+  });
+});
