@@ -5,9 +5,10 @@
  * predictions when its files changed.
  *
  * Builds the anyECG validation split from the shared data (cached in runs/quality/dataset), runs
- * the shipped model (models/anyecg-small, when it exists), the classical baseline and the
+ * the shipped model (models/anyecg-small, when it exists) alone and, on the localization
+ * questions, with its beat tool (src/model/beat-tool.ts), the classical baseline and the
  * constant floor on it (each run resumable in runs/quality/<name>/), and prints one table: per
- * task, dataset and metric, the three columns side by side with the paper's published figure
+ * task, dataset and metric, the columns side by side with the paper's published figure
  * where there is one. Report rows include the label-set rows (`src/eval/label-sets.ts`): PTB-XL
  * diagnostic superclass macro AUC with scorer (a) statements matched to label names and (b) the
  * model's likelihood, and CinC 2017 atrial fibrillation F1 (a) and AUC (a, b); (b) exists only for
@@ -87,7 +88,7 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   // A dataset older than the builder's sources is built again, and every column's predictions
   // (answers to the old examples) go with it.
   if (!existsSync(validFile) || statSync(validFile).mtimeMs < newestMtime(join(repoRoot, "src", "data"))) {
-    for (const name of ["anyecg", "classical", "constant"])
+    for (const name of ["anyecg", "anyecg-tools", "classical", "constant"])
       rmSync(join(cache, name), { recursive: true, force: true });
     await buildDataset({ dataDir, outDir: dsDir, seed: 0, force: true, log: null });
   }
@@ -103,17 +104,20 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   const classicalModel = await loadOrTrainClassical(join(cache, "classical.json"), { dataDir });
   const modelDir = arg(opts.args, "--model") ?? join(repoRoot, "models", "anyecg-small");
   let model: Predictor | null = null;
+  let withTools: Predictor | null = null;
   let modelNote = `no model at ${modelDir}: anyecg column left empty`;
   if (existsSync(join(modelDir, "config.json"))) {
     // predictions of other weights (a retrained model) are not resumed
     const stamp = modelStamp(modelDir);
     const stampFile = join(cache, "anyecg-model.json");
     if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stamp) {
-      rmSync(join(cache, "anyecg"), { recursive: true, force: true });
+      for (const name of ["anyecg", "anyecg-tools"])
+        rmSync(join(cache, name), { recursive: true, force: true });
       writeFileSync(stampFile, stamp);
     }
     try {
       model = await loadModelPredictor(modelDir);
+      withTools = await loadModelPredictor(modelDir, true);
       modelNote = `model ${modelDir}`;
     } catch (err) {
       modelNote = `model ${modelDir} could not be loaded: ${(err as Error).message}`;
@@ -122,10 +126,17 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
   console.error(modelNote);
 
   const labelSets = buildLabelSets(LABEL_SETS, { scpFile: join(dataDir, "ptbxl", "scp_statements.csv") });
-  const run = async (name: string, predictor: Predictor | null): Promise<Column> => {
+  const run = async (name: string, predictor: Predictor | null, only = examples): Promise<Column> => {
     if (!predictor) return { name, result: null };
     const outDir = join(cache, name);
-    const result = await runEval({ examples, dataFile: validFile, roots, predictor, outDir, labelSets });
+    const result = await runEval({
+      examples: only,
+      dataFile: validFile,
+      roots,
+      predictor,
+      outDir,
+      labelSets,
+    });
     writeResults(outDir, result, { data: validFile });
     return { name, result };
   };
@@ -133,7 +144,14 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
     await run("anyecg", model),
     await run("classical", new ClassicalPredictor(classicalModel, constant)),
     await run("constant", constant),
+    // the beat tool answers localization questions only: elsewhere its column is the model's
+    await run(
+      "anyecg-tools",
+      withTools,
+      examples.filter((e) => e.task.startsWith("location")),
+    ),
   ];
+  const shown = [columns[0]!, columns[3]!, columns[1]!, columns[2]!]; // the tools beside the model
 
   // One row per (task, dataset, metric) seen in any column, in the first column's order.
   const keyOf = (r: { task: string; dataset: string; metric: string }): string =>
@@ -152,6 +170,7 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
     metric: r.metric,
     n: r.n,
     anyecg: valueOf(columns[0]!, key) ?? null,
+    anyecgTools: valueOf(columns[3]!, key) ?? null,
     classical: valueOf(columns[1]!, key) ?? null,
     constant: valueOf(columns[2]!, key) ?? null,
     paper: PAPER[key]?.value ?? null,
@@ -171,6 +190,7 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
       `accuracy: ${t.type}`,
       t.n,
       cell(t.anyecg),
+      "",
       cell(t.classical),
       cell(t.constant),
       "",
@@ -182,14 +202,14 @@ export default async function quality(opts: BenchOptions): Promise<Record<string
       t.dataset,
       t.metric,
       t.n,
-      ...columns.map((c) => show(c, key, t.metric)),
+      ...shown.map((c) => show(c, key, t.metric)),
       t.paper === null ? "" : formatValue(t.metric, t.paper),
     ];
   });
   // the per-type lines follow the ECG-QA rows
   const afterQa = lines.map((l) => l[0]).lastIndexOf("ecgqa") + 1 || lines.length;
   lines.splice(afterQa, 0, ...qaRows);
-  printTable(["task", "dataset", "metric", "n", "anyecg", "classical", "constant", "paper"], lines);
+  printTable(["task", "dataset", "metric", "n", "anyecg", "+tools", "classical", "constant", "paper"], lines);
 
   const beats = await evaluateBeatClassifier(classicalModel, dataDir, MITDB_VALID_RECORDS);
   console.log(
