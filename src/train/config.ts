@@ -48,6 +48,11 @@ export interface StageConfig {
   replay: number;
   /** The stages replayed (default: every stage before `stage`). */
   replayStages?: number[];
+  /**
+   * Multimodal stage: each training example of these datasets (as data files name them,
+   * "ptb-xl") this many times (an integer >= 1), the rest once.
+   */
+  repeat?: Record<string, number>;
   trainable: TrainablePart[];
   /** Optimizer steps; each takes `accumulation` micro-batches of `batchSize` examples. */
   steps: number;
@@ -212,6 +217,18 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (!(c.replay >= 0 && c.replay <= 1)) fail("replay must be a fraction in [0, 1]");
   if (c.replayStages && (!Array.isArray(c.replayStages) || c.replayStages.some((s) => !Number.isInteger(s))))
     fail("replayStages must list stage numbers");
+  if (c.repeat !== undefined) {
+    if (c.kind !== "multimodal") fail("repeat is for multimodal stages");
+    const ok = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 100;
+    if (
+      !c.repeat ||
+      typeof c.repeat !== "object" ||
+      Array.isArray(c.repeat) ||
+      !Object.values(c.repeat).every(ok)
+    )
+      // prettier-ignore
+      fail('repeat must map dataset names to integers in [1, 100], e.g. { "ptb-xl": 4 }');
+  }
   if (!Number.isInteger(c.warmup) || c.warmup < 0) fail("warmup must be an integer >= 0");
   if (!(c.weightDecay >= 0)) fail("weightDecay must be >= 0");
   if (!(c.clip >= 0)) fail("clip must be >= 0");

@@ -75,6 +75,17 @@ export function mixStage(examples: readonly Example[], mix: StageMix): Example[]
   return [...own, ...Rng.for(mix.seed, "replay", mix.stage).sample(earlier, k)];
 }
 
+/**
+ * Each example of a dataset named in `repeat` (as data files name it: "ptb-xl") `repeat[name]`
+ * times, the rest once: a dataset with few examples weighs more in the stage without new data.
+ */
+export function repeatDatasets(
+  examples: readonly Example[],
+  repeat: Readonly<Record<string, number>>,
+): Example[] {
+  return examples.flatMap((e) => Array.from({ length: repeat[e.dataset] ?? 1 }, () => e));
+}
+
 /** The record's channel to show as standard lead `want` (exact name first, then nearest). */
 function channelFor(ecg: Ecg, want: string): number {
   const w = normalizeLeadName(want);

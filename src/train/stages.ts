@@ -55,7 +55,7 @@ import {
   type DenseItem,
   type DenseWindow,
 } from "./dense.js";
-import { EcgLoader, mixStage, readExamples } from "./examples.js";
+import { EcgLoader, mixStage, readExamples, repeatDatasets } from "./examples.js";
 import { LocationJitter } from "./jitter.js";
 import {
   trainLoop,
@@ -192,6 +192,7 @@ async function stageItems(
   const file = join(c.dataset, `${split}.jsonl`);
   if (split === "valid" && !existsSync(file)) return { items: [], dropped: 0 };
   let examples = mixStage(readExamples(file), c);
+  if (c.repeat && split === "train") examples = repeatDatasets(examples, c.repeat);
   if (c.noteDrills && split === "train") {
     if (!model.config.beatNotes) throw new RangeError(`${c.name}: noteDrills needs a model with beat notes (beatNotes)`); // prettier-ignore
     examples = [...examples, ...noteDrills(c.noteDrills, c.seed)];
@@ -296,8 +297,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills, repeat } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills, repeat }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 

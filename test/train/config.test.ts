@@ -61,6 +61,14 @@ describe("stage configs", () => {
     expect(() => parseStageConfig({ ...ok, kind: "labels", noteDrills: 100 }, "a.json")).toThrow(
       /noteDrills is for text and multimodal stages/,
     );
+    const mm = { ...ok, kind: "multimodal" };
+    expect(parseStageConfig({ ...mm, repeat: { "ptb-xl": 4 } }, "a.json").repeat).toEqual({ "ptb-xl": 4 });
+    expect(() => parseStageConfig({ ...ok, repeat: { "ptb-xl": 4 } }, "a.json")).toThrow(
+      /repeat is for multimodal stages/,
+    );
+    expect(() => parseStageConfig({ ...mm, repeat: { "ptb-xl": 0.5 } }, "a.json")).toThrow(
+      /repeat must map dataset names to integers/,
+    );
     expect(() => parseStageConfig({ ...ok, noteDrills: 0.5 }, "a.json")).toThrow(
       /noteDrills must be a positive integer/,
     );

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeData, dataDir, dataPath } from "../data.js";
 import type { Example } from "../../src/data/example.js";
-import { EcgLoader, mixStage, readExamples } from "../../src/train/examples.js";
+import { EcgLoader, mixStage, readExamples, repeatDatasets } from "../../src/train/examples.js";
 import { readEcg } from "../../src/ecg/read.js";
 import { InputError } from "../../src/errors.js";
 
@@ -32,6 +32,18 @@ describe("stage mixing", () => {
     const s2 = mixStage(pool, { stage: 2, tasks: ["location"], replay: 0, seed: 1 });
     expect(s2.map((e) => e.task)).toEqual(Array(30).fill("location"));
     expect(mixStage(pool, { stage: 0, tasks: ["report"], replay: 0, seed: 1 })).toHaveLength(40);
+  });
+
+  it("repeats the examples of the datasets named, in place, the others once", () => {
+    const small = [ex(1, "report", 1), ex(1, "report", 2, { dataset: "ptb-xl" }), ex(1, "report", 3)];
+    expect(repeatDatasets(small, { "ptb-xl": 3 }).map((e) => e.id)).toEqual([
+      "1-report-1",
+      "1-report-2",
+      "1-report-2",
+      "1-report-2",
+      "1-report-3",
+    ]);
+    expect(repeatDatasets(small, {})).toEqual(small);
   });
 
   it("replays the listed stages, later ones included, never the stage's own examples twice", () => {
