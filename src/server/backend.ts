@@ -8,6 +8,9 @@ import { resolve } from "node:path";
 import type { Ecg } from "../ecg/record.js";
 import { AnyEcg } from "../model/index.js";
 
+/** How answers written by the beat tool are attributed. */
+export const BEAT_TOOL = "beat classifier";
+
 export type ChatRole = "system" | "user" | "assistant";
 
 export interface ChatMessage {
@@ -26,11 +29,17 @@ export interface ChatRequest {
   maxTokens?: number;
 }
 
+/** A backend's answer: its text and, when a tool wrote it, which (`"beat classifier"`). */
+export interface BackendAnswer {
+  text: string;
+  tool?: string;
+}
+
 export interface ChatBackend {
   /** Shown by /health and as the OpenAI `model` field. */
   readonly name: string;
-  /** The whole answer (also streamed through `onToken`). */
-  chat(req: ChatRequest): Promise<string>;
+  /** The whole answer (its text also streamed through `onToken`). */
+  chat(req: ChatRequest): Promise<BackendAnswer>;
 }
 
 /** Either a backend, or why there is none (answered as 503 "no model loaded: <reason>"). */
@@ -51,15 +60,17 @@ export async function loadModelBackend(dir: string, tools = true): Promise<Backe
     return {
       backend: {
         name: `anyecg (${abs}${tools ? ", beat tool" : ""})`,
-        chat: (req) =>
-          model.chat({
+        chat: async (req) => {
+          const r = await model.answer({
             ecgs: req.ecgs,
             messages: req.messages,
             onToken: req.onToken,
             maxTokens: req.maxTokens,
             signal: req.signal,
             tools,
-          }),
+          });
+          return r.tool ? { text: r.text, tool: BEAT_TOOL } : { text: r.text };
+        },
       },
     };
   } catch (err) {

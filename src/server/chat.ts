@@ -21,6 +21,8 @@ export interface GenerateRequest {
 
 export interface GenerateResult extends AnswerStructure {
   answer: string;
+  /** Set when a tool wrote the answer ("beat classifier"), not the language model. */
+  tool?: string;
   ecgs: string[];
   seconds: number;
 }
@@ -100,7 +102,7 @@ export class ChatService {
     );
     aborted.catch(() => undefined);
     try {
-      const answer = await Promise.race([
+      const { text: answer, tool } = await Promise.race([
         this.queue.run(
           () =>
             backend.chat({
@@ -118,6 +120,7 @@ export class ChatService {
       ]);
       return {
         answer,
+        ...(tool ? { tool } : {}),
         ecgs: req.ecgIds,
         seconds: (performance.now() - t0) / 1000,
         ...structureAnswer(answer, req.ecgIds, req.messages),

@@ -114,6 +114,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, ctx: ServerContext): 
           choices: [{ index: 0, message: { role: "assistant", content: r.answer }, finish_reason: "stop" }],
           usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
           intervals: r.intervals,
+          ...(r.tool ? { tool: r.tool } : {}),
         };
       }
       ctx.chat.checkCapacity();
@@ -135,7 +136,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, ctx: ServerContext): 
           signal: sse.signal,
           onToken: (content) => sse.send(chunk({ content }, null)),
         });
-        sse.send(chunk({}, "stop", { intervals: r.intervals }));
+        sse.send(chunk({}, "stop", { intervals: r.intervals, ...(r.tool ? { tool: r.tool } : {}) }));
         sse.sendRaw("[DONE]");
       } catch (err) {
         const { status, message } = errorStatus(err);

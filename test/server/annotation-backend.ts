@@ -7,7 +7,7 @@
 import { beatIntervals, formatLocalizationAnswer } from "../../src/data/intervals.js";
 import type { Ecg } from "../../src/ecg/record.js";
 import { durationSeconds, sampleCount } from "../../src/ecg/record.js";
-import type { ChatBackend, ChatRequest } from "../../src/server/backend.js";
+import type { BackendAnswer, ChatBackend, ChatRequest } from "../../src/server/backend.js";
 
 interface Finding {
   pattern: RegExp;
@@ -73,7 +73,7 @@ export interface AnnotationBackendOptions {
 export function annotationBackend(opts: AnnotationBackendOptions = {}): ChatBackend {
   return {
     name: "annotation-reference (test backend)",
-    async chat(req: ChatRequest): Promise<string> {
+    async chat(req: ChatRequest): Promise<BackendAnswer> {
       await opts.gate?.();
       const question = [...req.messages].reverse().find((m) => m.role === "user")?.content ?? "";
       const answer = annotationAnswer(req.ecgs, question);
@@ -82,7 +82,7 @@ export function annotationBackend(opts: AnnotationBackendOptions = {}): ChatBack
         if (opts.tokenDelayMs) await new Promise((r) => setTimeout(r, opts.tokenDelayMs));
         req.onToken?.(piece);
       }
-      return answer;
+      return { text: answer };
     },
   };
 }

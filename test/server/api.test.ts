@@ -10,6 +10,7 @@ import { beatIntervals } from "../../src/data/intervals.js";
 import { readEcg } from "../../src/ecg/read.js";
 import { sampleCount } from "../../src/ecg/record.js";
 import { samplesDir } from "../data.js";
+import { loadModelBackend } from "../../src/server/backend.js";
 import { annotationBackend } from "./annotation-backend.js";
 import { type RawFile, type TestServer, parseSse, postJson, startServer, upload } from "./helpers.js";
 
@@ -378,6 +379,39 @@ describe("API: chat", () => {
     }
     const health = (await (await fetch(`${s.url}/health`)).json()) as { status: string; model: string };
     expect(health).toMatchObject({ status: "ok", model: "annotation-reference (test backend)" });
+  });
+});
+
+describe("API: chat with the shipped model and its beat tool", () => {
+  const shipped = join(import.meta.dirname, "..", "..", "models", "anyecg-small");
+
+  it("says which answers the beat classifier wrote, in both chat endpoints; --no-tools turns it off", async () => {
+    for (const tools of [true, false]) {
+      const s = await startServer({ backend: await loadModelBackend(shipped, tools) });
+      try {
+        const id = (await upload(s.url, mitdb)).json.id as string;
+        const messages = [{ role: "user", content: "Where are the PVCs?" }];
+        const r = (await (await postJson(`${s.url}/api/chat`, { ecgs: [id], messages })).json()) as {
+          tool?: string;
+          intervals: { start: number; end: number }[];
+        };
+        const o = (await (
+          await postJson(`${s.url}/v1/chat/completions`, { ecgs: [id], messages })
+        ).json()) as {
+          tool?: string;
+        };
+        if (tools) {
+          expect(r.tool).toBe("beat classifier");
+          expect(o.tool).toBe("beat classifier");
+          expect(r.intervals.length).toBeGreaterThanOrEqual((await referencePvcs()).length - 1);
+        } else {
+          expect(r.tool).toBeUndefined();
+          expect(o.tool).toBeUndefined();
+        }
+      } finally {
+        await s.close();
+      }
+    }
   });
 });
 

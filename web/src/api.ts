@@ -30,6 +30,8 @@ export interface AnswerInterval {
 export interface ChatResult {
   answer: string;
   intervals: AnswerInterval[];
+  /** Set when a tool wrote the answer ("beat classifier"), not the language model. */
+  tool?: string;
 }
 
 export interface ChatMessage {

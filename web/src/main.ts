@@ -99,6 +99,12 @@ function showIntervals(li: HTMLLIElement, result: ChatResult, ecgIds: string[]):
       result.intervals.filter((i) => i.ecg === v.meta.id).map((i) => ({ start: i.start, end: i.end })),
     );
   }
+  if (result.tool) {
+    const note = document.createElement("p");
+    note.className = "source";
+    note.textContent = `Intervals from the ${result.tool}.`;
+    li.append(note);
+  }
   if (!result.intervals.length) return;
   const list = document.createElement("ul");
   list.className = "intervals";
