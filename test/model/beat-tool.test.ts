@@ -77,10 +77,22 @@ describe("the beat tool", () => {
     );
   });
 
+  it("answers trigeminy only on ECGs longer than 10 s, where three cycles are in view", () => {
+    // N N V from 0.5 s, every 0.8 s: trigeminy from the first V-led cycle on
+    const n = 36;
+    const t = Float64Array.from({ length: n }, (_, i) => 0.5 + 0.8 * i);
+    const c = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 2 ? V : 0));
+    const q = "Locate the ventricular trigeminy";
+    expect(
+      beatToolAnswer(q, likely, { times: t.subarray(0, 12), classes: c.subarray(0, 12) }, 10),
+    ).toBeNull();
+    expect(beatToolAnswer(q, likely, { times: t, classes: c }, 29.5)?.text).toMatch(/^Duration: /);
+  });
+
   it("leaves to the model what is not a localization, or a finding it does not answer", () => {
     expect(beatToolAnswer("Does this ECG show PVCs?", unlikely, beats, 10)).toBeNull();
     expect(beatToolAnswer("Locate the left bundle branch block beats", likely, beats, 10)).toBeNull();
-    expect(TOOL_FINDINGS).not.toContain("Left bundle branch block beat");
+    expect(TOOL_FINDINGS.map((f) => f.name)).not.toContain("Left bundle branch block beat");
   });
 });
 
