@@ -92,6 +92,20 @@ export function qrsBounds(wide: Float32Array, fs: number, r: number): { onset: n
   return { onset: walk(-1, a), offset: walk(1, b) };
 }
 
+/** Each beat's QRS complex (onset to offset, samples) on one lead, beats given as fiducial points. */
+export function qrsSpans(
+  signal: Float32Array,
+  fs: number,
+  beats: ArrayLike<number>,
+): { start: number; end: number }[] {
+  // prettier-ignore
+  const wide = beatSignals(signal, fs).wide;
+  return Array.from(beats, (r) => {
+    const b = qrsBounds(wide, fs, r);
+    return { start: b.onset, end: b.offset };
+  });
+}
+
 /** Sample-wise median of the beats (windows `before`..`after` around each fiducial point). */
 export function medianBeat(x: Float32Array, beats: Int32Array, before: number, after: number): Float32Array {
   const len = before + after;

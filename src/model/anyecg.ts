@@ -459,11 +459,16 @@ export class AnyEcg {
     const ecgs = msgs.flatMap((m) => m.ecgs ?? []);
     const question = [...msgs].reverse().find((m) => m.role === "user")?.content;
     if (ecgs.length !== 1 || question === undefined) return null;
-    const p = this.prepare(ecgs[0]!);
+    const e = ecgs[0]!;
+    const p = this.prepare(e);
     if (!p.labelledBeats) return null;
     const seconds = p.samples / this.config.encoder.sampleRate;
     const score = (answers: readonly string[]) => this.scoreAnswers(opts, answers);
-    return beatToolAnswer(question, score, p.labelledBeats, seconds);
+    return beatToolAnswer(question, score, {
+      beats: p.labelledBeats,
+      seconds,
+      ecg: isPrepared(e) ? null : e,
+    });
   }
 
   /** Generation as a sequence of steps: yields after each generated token. */

@@ -64,15 +64,16 @@ describe("the beat tool", () => {
   const times = Float64Array.from({ length: 12 }, (_, i) => 0.5 + 0.8 * i);
   const classes = Uint8Array.from({ length: 12 }, (_, i) => (i === 4 ? V : 0));
   const beats = { times, classes };
+  const on = (b: typeof beats, seconds: number) => ({ beats: b, seconds, ecg: null });
   const likely = () => [Math.log(0.6), Math.log(0.1)];
   const unlikely = () => [Math.log(0.2), Math.log(0.2)];
 
   it("answers a localization of its findings with the classifier's intervals", () => {
-    expect(beatToolAnswer("Where are the PVCs?", likely, beats, 10)).toEqual({
+    expect(beatToolAnswer("Where are the PVCs?", likely, on(beats, 10))).toEqual({
       text: "Duration: 2.9s-4.5s",
       finding: "Premature ventricular contraction",
     });
-    expect(beatToolAnswer("Locate the atrial premature beats", likely, beats, 10)?.text).toBe(
+    expect(beatToolAnswer("Locate the atrial premature beats", likely, on(beats, 10))?.text).toBe(
       "No Atrial premature beat Found",
     );
   });
@@ -84,15 +85,17 @@ describe("the beat tool", () => {
     const c = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 2 ? V : 0));
     const q = "Locate the ventricular trigeminy";
     expect(
-      beatToolAnswer(q, likely, { times: t.subarray(0, 12), classes: c.subarray(0, 12) }, 10),
+      beatToolAnswer(q, likely, on({ times: t.subarray(0, 12), classes: c.subarray(0, 12) }, 10)),
     ).toBeNull();
-    expect(beatToolAnswer(q, likely, { times: t, classes: c }, 29.5)?.text).toMatch(/^Duration: /);
+    expect(beatToolAnswer(q, likely, on({ times: t, classes: c }, 29.5))?.text).toMatch(/^Duration: /);
   });
 
   it("leaves to the model what is not a localization, or a finding it does not answer", () => {
-    expect(beatToolAnswer("Does this ECG show PVCs?", unlikely, beats, 10)).toBeNull();
-    expect(beatToolAnswer("Locate the left bundle branch block beats", likely, beats, 10)).toBeNull();
+    expect(beatToolAnswer("Does this ECG show PVCs?", unlikely, on(beats, 10))).toBeNull();
+    expect(beatToolAnswer("Locate the left bundle branch block beats", likely, on(beats, 10))).toBeNull();
     expect(TOOL_FINDINGS.map((f) => f.name)).not.toContain("Left bundle branch block beat");
+    // QRS complexes need the record itself, not only its beats
+    expect(beatToolAnswer("Locate the QRS complexes", likely, on(beats, 10))).toBeNull();
   });
 });
 
@@ -122,6 +125,22 @@ afterAll(() => model?.dispose());
     expect(truth.length).toBeGreaterThan(2);
     expect(intervalIoU(truth, parseLocalizationIntervals(out.text)!)).toBeGreaterThan(0.8);
     expect((await ask("Locate the premature ventricular contractions", false)).tool).toBeUndefined();
+  });
+
+  it("delineates QRS complexes on the lead the classifier reads, one per detected beat", async () => {
+    const ecg = await readEcg(join(samplesDir, "mitdb-119-excerpt.hea"));
+    const content = "Locate the QRS complexes in this ECG.";
+    const out = await model!.answer({ ecgs: [ecg], messages: [{ role: "user", content }], tools: true });
+    expect(out.tool).toBe("QRS complex");
+    const spans = parseLocalizationIntervals(out.text)!;
+    const beats = model!.prepare(ecg).labelledBeats!.times;
+    expect(spans.length).toBe(beats.length);
+    spans.forEach((s, i) => {
+      expect(s.end - s.start).toBeGreaterThanOrEqual(0.05); // a QRS lasts 60-160 ms, rounded to 0.1 s
+      expect(s.end - s.start).toBeLessThanOrEqual(0.25);
+      expect(s.start - 0.05).toBeLessThanOrEqual(beats[i]!);
+      expect(s.end + 0.05).toBeGreaterThanOrEqual(beats[i]!);
+    });
   });
 
   it("leaves reports and the findings it does not answer to the model", async () => {

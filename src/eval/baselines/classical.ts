@@ -19,7 +19,7 @@ import {
   type Episode,
   type VentricularPattern,
 } from "../../analysis/episodes.js";
-import { beatSignals, CONTEXT_SECONDS, qrsBounds } from "../../analysis/features.js";
+import { CONTEXT_SECONDS, qrsSpans } from "../../analysis/features.js";
 import {
   beatRuleIntervals,
   finalizeIntervals,
@@ -95,13 +95,7 @@ export function classicalIntervals(
   let spans: Episode[];
   if (target.kind === "af") spans = afEpisodes(c.beats, c.classes, model.af);
   else if (target.kind === "pattern") spans = patternEpisodes(c.beats, c.classes, target.pattern);
-  else {
-    const wide = beatSignals(signal, fs).wide;
-    spans = Array.from(c.beats, (r) => {
-      const b = qrsBounds(wide, fs, r);
-      return { start: b.onset, end: b.offset };
-    });
-  }
+  else spans = qrsSpans(signal, fs, c.beats);
   return finalizeIntervals(spans, window, fs);
 }
 
