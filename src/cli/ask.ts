@@ -1,7 +1,7 @@
 /** `anyecg ask <ecg...> "<question>"`: one question about one or several ECGs, one answer. */
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
-import { answerIntervals, answerPlot, loadModel, readEcgFiles } from "./conversation.js";
+import { NO_TOOLS_HELP, answerIntervals, answerPlot, loadModel, readEcgFiles } from "./conversation.js";
 import { writeNewFile } from "./files.js";
 
 interface AskFlags {
@@ -30,10 +30,7 @@ export function registerAskCommand(program: Command): void {
     .option("--fs <hz>", "sampling rate, for CSV files without a time column", Number)
     .option("--max-tokens <n>", "longest answer, in tokens", Number, 256)
     .option("--temperature <t>", "0 = greedy and deterministic (default)", Number, 0)
-    .option(
-      "--no-tools",
-      "answer with the language model alone: no beat tool for premature beats, bigeminy and runs of PVCs",
-    )
+    .option("--no-tools", NO_TOOLS_HELP)
     .action(async (args: string[], opts: AskFlags) => {
       if (args.length < 2)
         throw new RangeError('give at least one ECG file and a question: anyecg ask 101.hea "..."');

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline/promises";
 import { writeFile } from "node:fs/promises";
 import type { AnyEcgMessage } from "../model/index.js";
 import type { Ecg } from "../ecg/record.js";
-import { answerPlot, loadModel, readEcgFiles } from "./conversation.js";
+import { NO_TOOLS_HELP, answerPlot, loadModel, readEcgFiles } from "./conversation.js";
 
 interface ChatFlags {
   model?: string;
@@ -27,31 +27,26 @@ export function registerChatCommand(program: Command): void {
     .option("--model <dir>", "model folder (default: the shipped models/anyecg-small)")
     .option("--fs <hz>", "sampling rate, for CSV files without a time column", Number)
     .option("--max-tokens <n>", "longest answer, in tokens", Number, 256)
-    .option(
-      "--no-tools",
-      "answer with the language model alone: no beat tool for premature beats, bigeminy and runs of PVCs",
-    )
+    .option("--no-tools", NO_TOOLS_HELP)
     .action(async (files: string[], opts: ChatFlags) => {
       const model = await loadModel(opts.model);
       const ecgs: Ecg[] = await readEcgFiles(files, opts.fs);
       let pending: Ecg[] = [...ecgs]; // shown with the next user message
       let messages: AnyEcgMessage[] = [];
       let lastAnswer = "";
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
       console.log(`${ecgs.length} ECG(s) loaded. ${HELP}`);
-      for (;;) {
-        let line: string;
-        try {
-          line = (await rl.question("> ")).trim();
-        } catch {
-          break; // Ctrl-D / closed input
-        }
-        if (!line) continue;
+      rl.prompt();
+      // The async iterator queues the lines typed (or piped) while an answer is generated.
+      for await (const raw of rl) {
+        const line = raw.trim();
         const [cmd, ...rest] = line.split(/\s+/);
         const arg = rest.join(" ");
+        if (cmd === "/quit" || cmd === "/exit") break;
         try {
-          if (cmd === "/quit" || cmd === "/exit") break;
-          if (cmd === "/reset") {
+          if (!line) {
+            // nothing to do
+          } else if (cmd === "/reset") {
             messages = [];
             pending = [...ecgs];
             console.log("conversation cleared");
@@ -81,6 +76,7 @@ export function registerChatCommand(program: Command): void {
         } catch (err) {
           console.error(`anyecg: ${err instanceof Error ? err.message : String(err)}`);
         }
+        rl.prompt();
       }
       rl.close();
       model.dispose();

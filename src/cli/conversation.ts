@@ -12,6 +12,10 @@ import { parseLocalizationAnswer, type Interval } from "../data/intervals.js";
 import { plotEcgSvg } from "../ecg/svg.js";
 import { defaultModelDir } from "../paths.js";
 
+/** The help of `--no-tools` (ask, chat, serve). */
+export const NO_TOOLS_HELP =
+  "answer with the language model alone (no beat tool: premature beats, bigeminy, trigeminy, runs of PVCs, QRS complexes)";
+
 export async function loadModel(dir: string | undefined): Promise<AnyEcg> {
   const path = resolve(dir ?? defaultModelDir());
   if (!existsSync(path)) {

@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { loadModelBackend } from "../server/backend.js";
+import { NO_TOOLS_HELP } from "./conversation.js";
 import { DEFAULTS, createServer } from "../server/app.js";
 import { defaultModelDir } from "../paths.js";
 
@@ -38,10 +39,7 @@ export function registerServeCommand(program: Command): void {
     .option("--port <n>", "port (0 picks a free one)", (v) => Number(v), 8080)
     .option("--host <addr>", "address to listen on (0.0.0.0 exposes it to the network)", "127.0.0.1")
     .option("--model <dir>", "model folder", defaultModelDir())
-    .option(
-      "--no-tools",
-      "answer with the language model alone: no beat tool for premature beats, bigeminy and runs of PVCs",
-    )
+    .option("--no-tools", NO_TOOLS_HELP)
     .option("--data <dir>", "folder for uploaded ECGs", join(homedir(), ".cache", "anyecg", "ecgs"))
     .option(
       "--max-upload-mb <n>",
