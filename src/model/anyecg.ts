@@ -99,8 +99,9 @@ export interface ChatOptions extends SamplingOptions {
   /** Called with the logits each token was chosen from (scoring, tests). */
   onLogits?: (logits: Float32Array) => void;
   /**
-   * Let the beat tool answer localizations of the premature beats and ventricular patterns in a
-   * conversation about one ECG (beat-tool.ts; default false: the language model answers all).
+   * Let the beat tool answer localizations of its findings (premature beats, ventricular
+   * patterns, QRS complexes: beat-tool.ts) in a conversation about one ECG (default false: the
+   * language model answers all).
    */
   tools?: boolean;
 }
