@@ -36,8 +36,8 @@ export const LOCALIZATION_NAMES: readonly string[] = [
 ];
 
 /**
- * The findings the tool answers (those of the beat notes, and QRS complexes), and the shortest ECG it answers each
- * on (s, exclusive). On the 944 MIT-BIH validation windows of 10 s (`anyecg eval --tools`, each
+ * The findings the tool answers (those of the beat notes, and QRS complexes), and the shortest
+ * ECG it answers each on (s, exclusive). On the 944 MIT-BIH validation windows of 10 s (`anyecg eval --tools`, each
  * window given alone) the tool scores IoU 80.6 on premature ventricular contractions (the model
  * 37.7), 73.3 on atrial premature beats (34.9) and 66.2 on ventricular bigeminy (49.5), but 42.1
  * on trigeminy (59.9): its rule needs three N N V cycles in view, which 10 s often do not show.
