@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
 import { NO_TOOLS_HELP, answerIntervals, answerPlot, loadModel, readEcgFiles } from "./conversation.js";
 import { writeNewFile } from "./files.js";
+import { BEAT_TOOL } from "../model/beat-tool.js";
 
 interface AskFlags {
   model?: string;
@@ -53,12 +54,11 @@ export function registerAskCommand(program: Command): void {
           leads: e.leads,
           durationSeconds: e.signals[0]!.length / e.fs,
         }));
-        const source = tool ? { tool: "beat classifier" } : {};
+        const source = tool ? { tool: BEAT_TOOL } : {};
         console.log(JSON.stringify({ question, answer, intervals: answerIntervals(answer), ...source, ecgs: info })); // prettier-ignore
       } else {
         process.stdout.write(stream ? "\n" : `${answer}\n`);
-        if (tool)
-          console.error(`(intervals from the beat classifier; --no-tools for the model's own answer)`);
+        if (tool) console.error(`(intervals from the ${BEAT_TOOL}; --no-tools for the model's own answer)`);
       }
       if (opts.plot) {
         const svg = answerPlot(ecgs[0]!, answer);

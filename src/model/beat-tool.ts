@@ -30,6 +30,9 @@ import type { LabelledBeats } from "./preprocess.js";
 
 const QRS = WAVE_NAMES.N!;
 
+/** How answers the tool wrote are attributed to it (CLI, server, web page). */
+export const BEAT_TOOL = "classical beat analysis";
+
 /** Every finding a localization question can ask about (the dataset's names). */
 export const LOCALIZATION_NAMES: readonly string[] = [
   ...new Set([...LOCATION_FINDINGS.map((f) => f.name), ...Object.values(WAVE_NAMES)]),

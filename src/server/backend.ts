@@ -7,9 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Ecg } from "../ecg/record.js";
 import { AnyEcg } from "../model/index.js";
-
-/** How answers written by the beat tool are attributed. */
-export const BEAT_TOOL = "beat classifier";
+import { BEAT_TOOL } from "../model/beat-tool.js";
 
 export type ChatRole = "system" | "user" | "assistant";
 
@@ -29,7 +27,7 @@ export interface ChatRequest {
   maxTokens?: number;
 }
 
-/** A backend's answer: its text and, when a tool wrote it, which (`"beat classifier"`). */
+/** A backend's answer: its text and, when a tool wrote it, which (`BEAT_TOOL`). */
 export interface BackendAnswer {
   text: string;
   tool?: string;

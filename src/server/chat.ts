@@ -21,7 +21,7 @@ export interface GenerateRequest {
 
 export interface GenerateResult extends AnswerStructure {
   answer: string;
-  /** Set when a tool wrote the answer ("beat classifier"), not the language model. */
+  /** Set when a tool wrote the answer ("classical beat analysis"), not the language model. */
   tool?: string;
   ecgs: string[];
   seconds: number;

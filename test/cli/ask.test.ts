@@ -88,10 +88,10 @@ describe("anyecg ask", () => {
   it("lets the shipped model's beat tool answer PVC questions, and says so; --no-tools does not", () => {
     const shipped = join(import.meta.dirname, "..", "..", "models", "anyecg-small");
     const tool = JSON.parse(run("ask", ecgFile, "Where are the PVCs?", "--model", shipped, "--json").stdout);
-    expect(tool.tool).toBe("beat classifier");
+    expect(tool.tool).toBe("classical beat analysis");
     expect(tool.intervals.length).toBeGreaterThan(2);
     const plain = run("ask", ecgFile, "Where are the PVCs?", "--model", shipped);
-    expect(plain.stderr).toMatch(/intervals from the beat classifier/);
+    expect(plain.stderr).toMatch(/intervals from the classical beat analysis/);
     const alone = run("ask", ecgFile, "Where are the PVCs?", "--model", shipped, "--json", "--no-tools");
     expect(JSON.parse(alone.stdout).tool).toBeUndefined();
   });

@@ -401,8 +401,8 @@ describe("API: chat with the shipped model and its beat tool", () => {
           tool?: string;
         };
         if (tools) {
-          expect(r.tool).toBe("beat classifier");
-          expect(o.tool).toBe("beat classifier");
+          expect(r.tool).toBe("classical beat analysis");
+          expect(o.tool).toBe("classical beat analysis");
           expect(r.intervals.length).toBeGreaterThanOrEqual((await referencePvcs()).length - 1);
         } else {
           expect(r.tool).toBeUndefined();

@@ -30,7 +30,7 @@ export interface AnswerInterval {
 export interface ChatResult {
   answer: string;
   intervals: AnswerInterval[];
-  /** Set when a tool wrote the answer ("beat classifier"), not the language model. */
+  /** Set when a tool wrote the answer ("classical beat analysis"), not the language model. */
   tool?: string;
 }
 
