@@ -98,7 +98,6 @@ export function qrsSpans(
   fs: number,
   beats: ArrayLike<number>,
 ): { start: number; end: number }[] {
-  // prettier-ignore
   const wide = beatSignals(signal, fs).wide;
   return Array.from(beats, (r) => {
     const b = qrsBounds(wide, fs, r);

@@ -40,13 +40,15 @@ export function registerChatCommand(program: Command): void {
       // The async iterator queues the lines typed (or piped) while an answer is generated.
       for await (const raw of rl) {
         const line = raw.trim();
+        if (!line) {
+          rl.prompt();
+          continue;
+        }
         const [cmd, ...rest] = line.split(/\s+/);
         const arg = rest.join(" ");
         if (cmd === "/quit" || cmd === "/exit") break;
         try {
-          if (!line) {
-            // nothing to do
-          } else if (cmd === "/reset") {
+          if (cmd === "/reset") {
             messages = [];
             pending = [...ecgs];
             console.log("conversation cleared");

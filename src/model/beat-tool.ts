@@ -38,22 +38,10 @@ export const LOCALIZATION_NAMES: readonly string[] = [
   ...new Set([...LOCATION_FINDINGS.map((f) => f.name), ...Object.values(WAVE_NAMES)]),
 ];
 
-/**
- * The findings the tool answers (those of the beat notes, and QRS complexes), and the shortest
- * ECG it answers each on (s, exclusive). On the 944 MIT-BIH validation windows of 10 s (`anyecg eval --tools`, each
- * window given alone) the tool scores IoU 80.6 on premature ventricular contractions (the model
- * 37.7), 73.3 on atrial premature beats (34.9) and 66.2 on ventricular bigeminy (49.5), but 42.1
- * on trigeminy (59.9): its rule needs three N N V cycles in view, which 10 s often do not show.
- * On the 13 longer trigeminy windows of the validation split (11-1800 s) it scores 79.7 against
- * the model's 28.2, so it answers trigeminy on ECGs longer than 10 s. Ventricular tachycardia
- * (three or more PVCs in a row) has no validation window; it rests on the PVCs.
- */
-export const TOOL_FINDINGS: ReadonlyArray<{ name: string; longerThan: number }> = [
-  ...NOTE_FINDINGS.map(({ name }) => ({ name, longerThan: name === "Ventricular trigeminy" ? 10 : 0 })),
-  // QRS onsets and offsets from our delineator (src/analysis/features.ts `qrsSpans`): on the 22
-  // LUDB validation questions IoU 63.5 (the model: 2.3)
-  { name: QRS, longerThan: 0 },
-];
+/** Each finding's spellings in questions (lower case): its name and plural (nameVariants). */
+const SPELLINGS: ReadonlyArray<readonly [string, string]> = LOCALIZATION_NAMES.flatMap((name) =>
+  [...new Set(nameVariants("beat", name).map((v) => v.toLowerCase()))].map((v) => [name, v] as const),
+);
 
 /** Abbreviations of the tool's findings, as clinicians write them (case-sensitive, plural s optional). */
 const ABBREVIATIONS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -92,10 +80,9 @@ interface Mention {
 export function namedFinding(question: string): string | null {
   const text = question.toLowerCase();
   const found: Mention[] = [];
-  for (const name of LOCALIZATION_NAMES)
-    for (const v of new Set(nameVariants("beat", name).map((x) => x.toLowerCase())))
-      for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + 1))
-        found.push({ name, start: i, end: i + v.length });
+  for (const [name, v] of SPELLINGS)
+    for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + 1))
+      found.push({ name, start: i, end: i + v.length });
   for (const [re, name] of ABBREVIATIONS) {
     const m = re.exec(question);
     if (m) found.push({ name, start: m.index, end: m.index + m[0].length });
@@ -123,6 +110,36 @@ function qrsIntervals(ecg: Ecg, beats: LabelledBeats): Interval[] {
   return finalizeIntervals(spans, { start: 0, end: n }, fs);
 }
 
+/** A finding the tool answers: on ECGs longer than `longerThan` s, with these intervals. */
+interface ToolFinding {
+  name: string;
+  longerThan: number;
+  /** Its intervals (s), or null when the input lacks what they need. */
+  intervals: (input: ToolInput) => Interval[] | null;
+}
+
+const noted = (name: string, longerThan = 0): ToolFinding => ({
+  name,
+  longerThan,
+  intervals: (input) => notedIntervals(input.beats, name, input.seconds),
+});
+
+/**
+ * The findings the tool answers: those of the beat notes, and QRS complexes. On the 944 MIT-BIH
+ * validation windows of 10 s (`anyecg eval --tools`, each window given alone) the tool scores
+ * IoU 80.6 on premature ventricular contractions (the model 37.7), 73.3 on atrial premature
+ * beats (34.9) and 66.2 on ventricular bigeminy (49.5), but 42.1 on trigeminy (59.9): its rule
+ * needs three N N V cycles in view, which 10 s often do not show. On the 13 longer trigeminy
+ * windows of the validation split (11-1800 s) it scores 79.7 against the model's 28.2, so it
+ * answers trigeminy on ECGs longer than 10 s. Ventricular tachycardia (three or more PVCs in a
+ * row) has no validation window; it rests on the PVCs. QRS complexes come from our delineator
+ * (`qrsSpans`): on the 22 LUDB validation questions IoU 63.5 (the model: 2.3).
+ */
+export const TOOL_FINDINGS: readonly ToolFinding[] = [
+  ...NOTE_FINDINGS.map(({ name }) => noted(name, name === "Ventricular trigeminy" ? 10 : 0)),
+  { name: QRS, longerThan: 0, intervals: (input) => input.ecg && qrsIntervals(input.ecg, input.beats) },
+];
+
 /**
  * The tool's answer to the conversation, whose last question is `question`, about one ECG;
  * null when the question is not a localization of a TOOL_FINDINGS finding the tool can answer
@@ -133,15 +150,12 @@ export function beatToolAnswer(
   score: (answers: readonly string[]) => number[],
   input: ToolInput,
 ): ToolAnswer | null {
-  const finding = namedFinding(question);
-  const tool = TOOL_FINDINGS.find((f) => f.name === finding);
-  if (finding === null || !tool || !(input.seconds > tool.longerThan + 0.05)) return null;
-  if (finding === QRS && !input.ecg) return null;
+  const named = namedFinding(question);
+  const tool = TOOL_FINDINGS.find((f) => f.name === named);
+  // 0.05 s: an ECG of exactly 10 s must not count as longer than 10 s after resampling
+  if (!tool || !(input.seconds > tool.longerThan + 0.05)) return null;
   const [duration, no] = score(OPENINGS);
   if (!(Math.exp(duration!) + Math.exp(no!) > 0.5)) return null;
-  const intervals =
-    finding === QRS
-      ? qrsIntervals(input.ecg!, input.beats)
-      : notedIntervals(input.beats, finding, input.seconds);
-  return { text: formatLocalizationAnswer(finding, intervals), finding };
+  const intervals = tool.intervals(input);
+  return intervals && { text: formatLocalizationAnswer(tool.name, intervals), finding: tool.name };
 }

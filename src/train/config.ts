@@ -226,7 +226,6 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
       Array.isArray(c.repeat) ||
       !Object.values(c.repeat).every(ok)
     )
-      // prettier-ignore
       fail('repeat must map dataset names to integers in [1, 100], e.g. { "ptb-xl": 4 }');
   }
   if (!Number.isInteger(c.warmup) || c.warmup < 0) fail("warmup must be an integer >= 0");
