@@ -51,7 +51,7 @@ export default async function run(opts: BenchOptions): Promise<Record<string, un
 
   // encoder throughput on a 320-s 12-lead and a 320-s 2-lead record (32 windows each)
   const enc = (e: Ecg) => {
-    const p = prepareEcg(e, config.encoder, model.beatClassifier);
+    const p = prepareEcg(e, config.encoder, { beats: model.beatClassifier });
     return timeIt(() => noGrad(() => scope(() => void model.encoder.encode([p]))), 2);
   };
   const enc12 = await enc(tiled(ptbxl, 320));

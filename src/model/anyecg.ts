@@ -19,6 +19,7 @@ import {
   add,
   concat,
   matmul,
+  mul,
   noGrad,
   scope,
   softmaxCrossEntropy,
@@ -37,6 +38,7 @@ import {
 } from "./chat-template.js";
 import { Tokenizer } from "./tokenizer.js";
 import type { BeatClassifier } from "../analysis/beats.js";
+import type { RecordClassifiers } from "../analysis/record-classifiers.js";
 import {
   parseConfig,
   shippingConfig,
@@ -53,6 +55,8 @@ import {
   openWeights,
   readBeatClassifier,
   readJson,
+  readRecordClassifiers,
+  RECORD_CLASSIFIERS_FILE,
   writeJson,
   writeParameters,
 } from "./checkpoint.js";
@@ -180,6 +184,12 @@ export class AnyEcg {
    * (src/train/classical.ts, `outOfFold`).
    */
   classifierOf: (e: Ecg) => BeatClassifier | null = () => this.beatClassifier;
+  /**
+   * The classical record classifiers whose probabilities each ECG's first token carries (config
+   * `recordSummary`); saved beside the weights as `record-classifiers.json`. Not trained by
+   * gradient: a stage sets them (StageConfig `recordClassifiers`) and later stages inherit them.
+   */
+  recordClassifiers: RecordClassifiers | null = null;
 
   constructor(
     readonly config: AnyEcgConfig,
@@ -214,7 +224,13 @@ export class AnyEcg {
   prepare(e: EcgInput): PreparedEcg {
     if (isPrepared(e)) return e;
     let p = this.prepared.get(e);
-    if (!p) this.prepared.set(e, (p = prepareEcg(e, this.config.encoder, this.classifierOf(e))));
+    if (!p) {
+      if (this.config.recordSummary && !this.recordClassifiers)
+        throw new RangeError("recordSummary is on but the model has no record classifiers (record-classifiers.json)"); // prettier-ignore
+      const record = this.config.recordSummary ? this.recordClassifiers : null;
+      p = prepareEcg(e, this.config.encoder, { beats: this.classifierOf(e), record });
+      this.prepared.set(e, p);
+    }
     return p;
   }
 
@@ -235,10 +251,35 @@ export class AnyEcg {
   /** The projector's input rows for ECGs (encoder tokens with their findings), and each row's start (s; NaN: CLS). */
   projectorInput(ecgs: readonly PreparedEcg[]): { features: Tensor; starts: number[] } {
     const { tokens, starts } = this.encoder.encode(ecgs);
-    return {
-      features: this.encoder.withFindings(tokens, this.config.findingsSummary ? starts : null),
-      starts,
-    };
+    const features = this.encoder.withFindings(tokens, this.config.findingsSummary ? starts : null);
+    return { features: this.config.recordSummary ? this.withRecordSummary(features, ecgs, starts) : features, starts }; // prettier-ignore
+  }
+
+  /**
+   * Projector input rows `features` with each ECG's first row (its CLS, start NaN) carrying its
+   * record findings' probabilities in their findings' columns (config `recordSummary`).
+   */
+  private withRecordSummary(
+    features: Tensor,
+    ecgs: readonly PreparedEcg[],
+    starts: readonly number[],
+  ): Tensor {
+    const [rows, width] = features.shape as [number, number];
+    const column = new Map(this.config.encoder.findings!.map((f, i) => [f, this.config.encoder.width + i]));
+    const keep = new Float32Array(rows * width).fill(1);
+    const put = new Float32Array(rows * width);
+    const cls = starts.flatMap((start, row) => (Number.isNaN(start) ? [row] : []));
+    cls.forEach((row, k) => {
+      const found = ecgs[k]!.recordFindings;
+      if (!found) throw new RangeError(`model: ECG ${ecgs[k]!.name} was prepared without record findings`);
+      for (const { name, p } of found) {
+        const c = column.get(name);
+        if (c === undefined) continue;
+        keep[row * width + c] = 0;
+        put[row * width + c] = p;
+      }
+    });
+    return add(mul(features, tensor(keep, [rows, width])), tensor(put, [rows, width]));
   }
 
   /**
@@ -649,6 +690,8 @@ export class AnyEcg {
     const model = new AnyEcg(config, Tokenizer.load(join(dir, "tokenizer.json")));
     const clf = join(dir, BEAT_CLASSIFIER_FILE);
     if (existsSync(clf)) model.beatClassifier = readBeatClassifier(clf);
+    const record = join(dir, RECORD_CLASSIFIERS_FILE);
+    if (existsSync(record)) model.recordClassifiers = readRecordClassifiers(record);
     try {
       const w = openWeights(dir);
       const adapters = new Set(model.lm.loraLayers().flatMap((l) => l.adapterParameters()));
@@ -731,6 +774,7 @@ export class AnyEcg {
       writeJson(join(dir, "config.json"), this.config);
       this.tokenizer.save(join(dir, "tokenizer.json"));
       if (this.beatClassifier) writeJson(join(dir, BEAT_CLASSIFIER_FILE), this.beatClassifier, 0); // compact: a third of the indented size
+      if (this.recordClassifiers) writeJson(join(dir, RECORD_CLASSIFIERS_FILE), this.recordClassifiers, 0);
     } finally {
       for (const l of merged) l.merge();
     }

@@ -24,18 +24,32 @@ import {
 } from "../nn/safetensors.js";
 import type { LlamaConfig } from "./config.js";
 import { parseBeatClassifier, type BeatClassifier } from "../analysis/beats.js";
+import { parseRecordClassifiers, type RecordClassifiers } from "../analysis/record-classifiers.js";
 
 /** The beat classifier's file in a checkpoint folder (models with `encoder.beatClasses`). */
 export const BEAT_CLASSIFIER_FILE = "beat-classifier.json";
 
-/** Reads a checkpoint's beat classifier; anything else is an InputError naming the file. */
-export function readBeatClassifier(path: string): BeatClassifier {
+/** The record classifiers' file in a checkpoint folder (models with `recordSummary`). */
+export const RECORD_CLASSIFIERS_FILE = "record-classifiers.json";
+
+/** Reads a JSON file with `parse`; anything else is an InputError naming the file. */
+function readChecked<T>(path: string, parse: (json: unknown) => T): T {
   try {
-    return parseBeatClassifier(readJson(path));
+    return parse(readJson(path));
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(path, (e as Error).message);
   }
+}
+
+/** Reads a checkpoint's beat classifier; anything else is an InputError naming the file. */
+export function readBeatClassifier(path: string): BeatClassifier {
+  return readChecked(path, parseBeatClassifier);
+}
+
+/** Reads a checkpoint's record classifiers; anything else is an InputError naming the file. */
+export function readRecordClassifiers(path: string): RecordClassifiers {
+  return readChecked(path, parseRecordClassifiers);
 }
 
 /** Reads a JSON file; missing or malformed files are InputError naming the file. */

@@ -15,8 +15,17 @@
  *   patch gets its beat-timing features (rhythm.ts); with `encoder.morphology`, the shapes of
  *   the same beats on the first detection lead, against the window's median beat (morphology.ts);
  *   with `encoder.beatClasses`, the beat classifier's class probabilities of those beats.
+ * - Record findings (with record classifiers, config `recordSummary`): whole-record
+ *   probabilities of rhythms and diagnoses (src/analysis/record-classifiers.ts) from the same
+ *   beats and leads.
  */
 import type { BeatClassifier } from "../analysis/beats.js";
+import {
+  recordFindings as readRecordFindings,
+  type RecordClassifiers,
+  type RecordFinding,
+  type RecordInput,
+} from "../analysis/record-classifiers.js";
 import { InputError } from "../errors.js";
 import { toStandard12, STANDARD_LEADS } from "../ecg/leads.js";
 import type { Ecg } from "../ecg/record.js";
@@ -48,6 +57,14 @@ export interface PreparedEcg {
   beatClasses: Float32Array | null;
   /** The detected beats (s) with their likeliest classes, or null (`encoder.beatClasses` off). */
   labelledBeats: LabelledBeats | null;
+  /** The record classifiers' findings of the whole ECG, or null (none given). */
+  recordFindings: RecordFinding[] | null;
+}
+
+/** The classical readers an ECG is prepared with (each optional, as the config asks). */
+export interface Classifiers {
+  beats?: BeatClassifier | null;
+  record?: RecordClassifiers | null;
 }
 
 /** Detected beats and the beat classifier's likeliest class of each. */
@@ -75,40 +92,59 @@ function check(ecg: Ecg): void {
   if (n === 0) throw new InputError(file, "has no samples");
 }
 
+/** The standard-lead slots of a checked record (null: absent); throws when no channel maps to one. */
+function standardSlots(ecg: Ecg): { slots: (Float32Array | null)[]; mask: Uint8Array } {
+  const std = toStandard12(ecg);
+  if (!std.mask.some((m) => m === 1))
+    throw new InputError(
+      where(ecg),
+      `no channel maps to a standard ECG lead (channels: ${ecg.leads.join(", ")}; expected names like ${STANDARD_LEADS.join(", ")}, MLII, CM5)`,
+    );
+  return { slots: std.signals.map((x, i) => (std.mask[i] ? x : null)), mask: std.mask };
+}
+
+/** The lead the beat features read (the first detection lead, NaNs filled) at the record's rate. */
+function beatLead(slots: readonly (Float32Array | null)[]): Float32Array {
+  return fillNaN(slots[detectionOrder(slots)[0]!]!);
+}
+
 /**
- * Prepares a record for the encoder (see the module comment). `classifier`: the model's beat
- * classifier, needed when `encoder.beatClasses` is on.
+ * A record as the record classifiers read it in `prepareEcg`: their training uses this, so that
+ * they see their inputs as the model will.
  */
-export function prepareEcg(
-  ecg: Ecg,
-  enc: EncoderConfig,
-  classifier: BeatClassifier | null = null,
-): PreparedEcg {
+export function recordInput(ecg: Ecg): RecordInput {
   check(ecg);
+  const { slots } = standardSlots(ecg);
+  return { slots, lead: beatLead(slots), fs: ecg.fs, beats: detectBeatTimes(slots, ecg.fs) };
+}
+
+/**
+ * Prepares a record for the encoder (see the module comment). `classifiers.beats`: the model's
+ * beat classifier, needed when `encoder.beatClasses` is on; `classifiers.record`: gives the
+ * ECG its record findings.
+ */
+export function prepareEcg(ecg: Ecg, enc: EncoderConfig, classifiers: Classifiers = {}): PreparedEcg {
+  check(ecg);
+  const classifier = classifiers.beats ?? null;
   if (enc.beatClasses && !classifier)
     throw new RangeError(
       "encoder.beatClasses is on but the model has no beat classifier (beat-classifier.json)",
     );
-  const file = where(ecg);
-  const std = toStandard12(ecg);
-  if (!std.mask.some((m) => m === 1))
-    throw new InputError(
-      file,
-      `no channel maps to a standard ECG lead (channels: ${ecg.leads.join(", ")}; expected names like ${STANDARD_LEADS.join(", ")}, MLII, CM5)`,
-    );
+  const { slots, mask } = standardSlots(ecg);
   const W = windowSamples(enc);
   let samples = 0;
-  const resampled = std.signals.map((x, i) => {
-    if (!std.mask[i]) return null;
+  const resampled = slots.map((x) => {
+    if (!x) return null;
     const y = ecg.fs === enc.sampleRate ? fillNaN(x) : resample(fillNaN(x), ecg.fs, enc.sampleRate);
     samples = y.length;
     return y;
   });
-  if (samples < 1) throw new InputError(file, `too short: no sample at ${enc.sampleRate} Hz`);
+  if (samples < 1) throw new InputError(where(ecg), `too short: no sample at ${enc.sampleRate} Hz`);
   const windows = Math.ceil(samples / W);
   const leads = resampled.map((y) => (y ? scaleWindows(y, W, windows) : null));
-  const slots = std.signals.map((x, i) => (std.mask[i] ? x : null));
-  const beats = enc.rhythm || enc.morphology || enc.beatClasses ? detectBeatTimes(slots, ecg.fs) : null;
+  const record = classifiers.record ?? null;
+  const needsBeats = enc.rhythm || enc.morphology || enc.beatClasses || record;
+  const beats = needsBeats ? detectBeatTimes(slots, ecg.fs) : null;
   const P = patchesPerWindow(enc);
   const rhythm = enc.rhythm
     ? rhythmFeatures(beats!, windows * P, enc.patchSamples / enc.sampleRate, enc.rhythmContext)
@@ -116,7 +152,7 @@ export function prepareEcg(
   const shapes =
     enc.morphology || enc.beatClasses
       ? morphologyFeatures(
-          fillNaN(slots[detectionOrder(slots)[0]!]!),
+          beatLead(slots),
           ecg.fs,
           beats!,
           windows,
@@ -128,7 +164,8 @@ export function prepareEcg(
   const morphology = enc.morphology ? shapes!.shape : null;
   const beatClasses = shapes?.classes ?? null;
   const labelledBeats = shapes?.beatClasses ? { times: beats!, classes: shapes.beatClasses } : null;
-  return { name: ecg.name, leads, mask: std.mask.slice(), samples, windows, rhythm, morphology, beatClasses, labelledBeats }; // prettier-ignore
+  const found = record ? readRecordFindings(record, { slots, lead: beatLead(slots), fs: ecg.fs, beats: beats! }) : null; // prettier-ignore
+  return { name: ecg.name, leads, mask: mask.slice(), samples, windows, rhythm, morphology, beatClasses, labelledBeats, recordFindings: found }; // prettier-ignore
 }
 
 /** Copies y into windows * W samples, min-max scaling each window's real part. */

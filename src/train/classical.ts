@@ -7,7 +7,11 @@
  *   reference annotation within 150 ms;
  * - the atrial fibrillation threshold on RR irregularity (`src/analysis/episodes.ts`), chosen to
  *   maximise the beat-level F1 of "in AF" on the same MIT-BIH training records plus the CPSC 2021
- *   training patients.
+ *   training patients;
+ * - the record classifiers, each when the data has its database, every record read as the model
+ *   reads an ECG (`recordInput`): the rhythm classifier (`src/analysis/rhythm-classes.ts`) on
+ *   CinC 2017's training recordings, the diagnosis classifier (`diagnosis-classes.ts`) on
+ *   PTB-XL's training records with a diagnostic statement.
  * The result is one JSON file, cached (training takes about a minute on the shared data).
  */
 import { existsSync, readdirSync } from "node:fs";
@@ -28,6 +32,24 @@ import {
 import { CONTEXT_SECONDS } from "../analysis/features.js";
 import { rrIrregularity } from "../analysis/episodes.js";
 import type { GbtOptions } from "../analysis/gbt.js";
+import {
+  DIAGNOSIS_CLASSES,
+  diagnosisFeatures,
+  trainDiagnosisClassifier,
+  type DiagnosisClass,
+  type DiagnosisClassifier,
+} from "../analysis/diagnosis-classes.js";
+import { parseRecordClassifiers, type RecordClassifiers } from "../analysis/record-classifiers.js";
+import {
+  RHYTHM_CLASSES,
+  recordRhythmFeatures,
+  trainRhythmClassifier,
+  type RhythmClass,
+  type RhythmClassifier,
+} from "../analysis/rhythm-classes.js";
+import { loadCinc2017 } from "../data/sources/cinc2017.js";
+import { loadPtbxlClasses, ptbxlClassCode } from "../data/sources/ptbxl.js";
+import { recordInput } from "../model/preprocess.js";
 import { InputError } from "../errors.js";
 import { readJson } from "../model/checkpoint.js";
 import { readEcg } from "../ecg/read.js";
@@ -42,6 +64,10 @@ export interface ClassicalModel {
   af: { threshold: number; window: number; minBeats: number; trainF1: number };
   /** Out-of-fold beat classifiers (`TrainClassicalOptions.folds`), see `BeatFold`. */
   folds?: BeatFold[];
+  /** The rhythm classifier, when the data had CinC 2017's recordings. */
+  rhythms?: RhythmClassifier;
+  /** The diagnosis classifier, when the data had PTB-XL's records. */
+  diagnoses?: DiagnosisClassifier;
 }
 
 /**
@@ -191,11 +217,66 @@ export async function trainClassical(opts: TrainClassicalOptions): Promise<Class
     return { heldOut: heldOut.map((r) => `mitdb/${r}`), beats: train(records.filter((r) => !heldOut.includes(r))) }; // prettier-ignore
   });
   const t = bestAfThreshold(af);
+  const rhythms = opts.records ? null : await trainRhythms(opts.dataDir, opts.log);
+  const diagnoses = opts.records ? null : await trainDiagnoses(opts.dataDir, opts.log);
   return {
     beats: train(records),
     af: { threshold: t.threshold, window: 12, minBeats: 8, trainF1: t.f1 },
     ...(k > 0 ? { folds } : {}),
+    ...(rhythms ? { rhythms } : {}),
+    ...(diagnoses ? { diagnoses } : {}),
   };
+}
+
+/** The rhythm classifier on CinC 2017's training recordings under `dataDir` (null: none there). */
+export async function trainRhythms(
+  dataDir: string,
+  log?: ProgressSink | null,
+  limit = Infinity,
+): Promise<RhythmClassifier | null> {
+  if (!existsSync(join(dataDir, "cinc2017"))) return null;
+  const recordings = (await loadCinc2017(dataDir)).filter((r) => r.split === "train").slice(0, limit);
+  const bar = log === null ? null : new Progress("rhythm train", recordings.length, "recordings", log);
+  const X: Float64Array[] = [];
+  const y: number[] = [];
+  for (const r of recordings) {
+    const ecg = await readEcg(join(dataDir, r.path));
+    const { lead, beats } = recordInput(ecg);
+    for (const s of recordRhythmFeatures(lead, ecg.fs, beats)) {
+      X.push(s.features);
+      y.push(RHYTHM_CLASSES.indexOf(r.label as RhythmClass));
+    }
+    bar?.tick();
+  }
+  bar?.finish();
+  return trainRhythmClassifier(X, y, `${recordings.length} CinC 2017 training recordings`);
+}
+
+/**
+ * The diagnosis classifier on PTB-XL's 12-lead training records with a diagnostic statement under
+ * `dataDir` (null: none there).
+ */
+export async function trainDiagnoses(
+  dataDir: string,
+  log?: ProgressSink | null,
+  limit = Infinity,
+): Promise<DiagnosisClassifier | null> {
+  if (!existsSync(join(dataDir, "ptbxl"))) return null;
+  const records = (await loadPtbxlClasses(dataDir)).filter((r) => r.split === "train").slice(0, limit);
+  const bar = log === null ? null : new Progress("diagnosis train", records.length, "records", log);
+  const X: Float64Array[] = [];
+  const classes: Set<DiagnosisClass>[] = [];
+  for (const r of records) {
+    const { slots, fs, beats } = recordInput(await readEcg(join(dataDir, r.info.path)));
+    const x = diagnosisFeatures(slots, fs, beats);
+    if (x) {
+      X.push(x);
+      classes.push(new Set(DIAGNOSIS_CLASSES.filter((c) => r.episodes.some((e) => e.rhythm === ptbxlClassCode(c))))); // prettier-ignore
+    }
+    bar?.tick();
+  }
+  bar?.finish();
+  return trainDiagnosisClassifier(X, classes, `${X.length} PTB-XL training records`);
 }
 
 /** Reads a cached model, or trains one and writes it atomically. */
@@ -206,7 +287,9 @@ export async function loadOrTrainClassical(
   if (existsSync(cacheFile)) {
     try {
       const json = readClassicalModel(cacheFile);
-      if (typeof json.af?.threshold === "number" && (json.folds?.length ?? 0) === (opts.folds ?? 0)) return json; // prettier-ignore
+      const has = (db: string, part: unknown) => opts.records || !existsSync(join(opts.dataDir, db)) || part; // prettier-ignore
+      const complete = has("cinc2017", json.rhythms) && has("ptbxl", json.diagnoses);
+      if (typeof json.af?.threshold === "number" && (json.folds?.length ?? 0) === (opts.folds ?? 0) && complete) return json; // prettier-ignore
     } catch {
       // Stale or broken cache: retrain below.
     }
@@ -230,6 +313,21 @@ export function recordIdOf(ecg: Ecg): string {
 export function outOfFold(folds: readonly BeatFold[], full: BeatClassifier): (ecg: Ecg) => BeatClassifier {
   const byRecord = new Map(folds.flatMap((f) => f.heldOut.map((r) => [r, f.beats] as const)));
   return (ecg) => byRecord.get(recordIdOf(ecg)) ?? full;
+}
+
+/**
+ * The record classifiers a stage gives its model (`recordClassifiers`): a classical model
+ * file's, or a checkpoint's record-classifiers.json.
+ */
+export function readStageRecordClassifiers(path: string): RecordClassifiers {
+  const json = readJson(path);
+  try {
+    if (!json || typeof json !== "object" || !("beats" in json)) return parseRecordClassifiers(json);
+    const { rhythms, diagnoses } = json as ClassicalModel;
+    return parseRecordClassifiers({ rhythms, diagnoses });
+  } catch (e) {
+    throw new InputError(path, (e as Error).message);
+  }
 }
 
 /**

@@ -6,8 +6,10 @@
  *
  * Kinds of stage (see stages.ts):
  * - "tokenizer": stage 0a, byte-level BPE trained on the dataset's text -> `<out>/tokenizer.json`;
- * - "beats": the classical beat classifier on the MIT-BIH training records (classical.ts) ->
- *   `<out>/classical.json`, for an encoder with `beatClasses` (StageConfig `beatClassifier`);
+ * - "beats": the classical models (classical.ts): the beat classifier on the MIT-BIH training
+ *   records, the rhythm classifier on CinC 2017's, the diagnosis classifier on PTB-XL's ->
+ *   `<out>/classical.json`, for an encoder with `beatClasses` (StageConfig `beatClassifier`) and
+ *   a model with `recordSummary` (`recordClassifiers`);
  * - "text": stage 0b, the language model on the questions and answers alone (no ECG);
  * - "contrastive": stage 0c, the ECG encoder against report/label text with the sigmoid loss;
  * - "labels": stage 0d, the encoder's time tokens labelled with beat types and rhythms (dense.ts);
@@ -109,6 +111,8 @@ export interface StageConfig {
   findingWords?: boolean;
   /** Multimodal stage starting from `init`: switch the beat notes on (AnyEcgConfig `beatNotes`). */
   beatNotes?: boolean;
+  /** Multimodal stage starting from `init`: switch the record summary on (AnyEcgConfig `recordSummary`; needs `recordClassifiers`). */
+  recordSummary?: boolean;
   /**
    * A model with beat notes: made-up note drills added to the stage's training examples
    * (note-drills.ts): the text stage learns the copy from them, a multimodal stage keeps it.
@@ -125,6 +129,12 @@ export interface StageConfig {
    * stages inherit it with the checkpoint.
    */
   beatClassifier?: string;
+  /**
+   * A file with record classifiers (a beats stage's classical.json or a checkpoint's
+   * record-classifiers.json) given to the starting model, for `recordSummary`; later stages
+   * inherit them with the checkpoint.
+   */
+  recordClassifiers?: string;
   /**
    * Beats stage: also train this many out-of-fold classifiers (classical.ts, BeatFold; default
    * none); stages given the file then prepare those records' ECGs with them.
@@ -163,7 +173,7 @@ export interface ConfigOverrides {
   out?: string;
   /**
    * Folder standing for `runs/` in every path of the config (out, init, tokenizer,
-   * beatClassifier, dataset, export): a whole curriculum can run elsewhere (tests, a bigger disk) with unchanged files.
+   * beatClassifier, recordClassifiers, dataset, export): a whole curriculum can run elsewhere (tests, a bigger disk) with unchanged files.
    */
   runs?: string;
 }
@@ -200,6 +210,7 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (c.init) c.init = rebase(c.init, r);
   if (c.tokenizer) c.tokenizer = rebase(c.tokenizer, r);
   if (c.beatClassifier) c.beatClassifier = rebase(c.beatClassifier, r);
+  if (c.recordClassifiers) c.recordClassifiers = rebase(c.recordClassifiers, r);
   if (c.export) c.export = { ...c.export, dir: rebase(c.export.dir, r) };
   if (overrides.data) c.data = overrides.data;
   if (overrides.dataset) c.dataset = overrides.dataset;
@@ -243,8 +254,9 @@ export function parseStageConfig(json: unknown, file: string, overrides: ConfigO
   if (trainsModel && c.trainable.length === 0) fail("trainable lists nothing to train");
   if (c.folds !== undefined && (c.kind !== "beats" || !Number.isInteger(c.folds) || c.folds < 2))
     fail("folds (an integer >= 2) is for the beats stage");
-  if (c.beatClassifier !== undefined && (!trainsModel || typeof c.beatClassifier !== "string"))
-    fail("beatClassifier (a file) is for stages that train a model");
+  for (const k of ["beatClassifier", "recordClassifiers"] as const)
+    if (c[k] !== undefined && (!trainsModel || typeof c[k] !== "string"))
+      fail(`${k} (a file) is for stages that train a model`);
   if (c.maxTokens !== undefined) posInt("maxTokens");
   if (c.noteDrills !== undefined) {
     if (c.kind !== "text" && c.kind !== "multimodal") fail("noteDrills is for text and multimodal stages");

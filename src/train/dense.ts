@@ -112,11 +112,9 @@ export async function denseItem(
 ): Promise<DenseItem> {
   const config = model.config;
   const cut = cutExample(await loader.record(w.record.info.path), w.leads, w.window.start, w.window.end);
-  const ecg = prepareEcg(
-    w.augment ? augmentEcg(cut, w.augment) : cut,
-    config.encoder,
-    model.classifierOf(cut),
-  );
+  const ecg = prepareEcg(w.augment ? augmentEcg(cut, w.augment) : cut, config.encoder, {
+    beats: model.classifierOf(cut),
+  });
   const complete = new Set(w.record.complete ?? ANNOTATED_CODES);
   const known = Uint8Array.from(headFindings(config), (f) => (complete.has(f.code) ? 1 : 0));
   return {

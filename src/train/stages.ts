@@ -40,7 +40,12 @@ import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
 import { withNotes } from "../model/chat-template.js";
 import { DRILL_DATASET, noteDrills } from "./note-drills.js";
-import { loadOrTrainClassical, outOfFold, readStageClassifiers } from "./classical.js";
+import {
+  loadOrTrainClassical,
+  outOfFold,
+  readStageClassifiers,
+  readStageRecordClassifiers,
+} from "./classical.js";
 import { MODEL_SWITCHES, parseConfig } from "../model/config.js";
 import { ecgTokenCount } from "../model/ecg-tokens.js";
 import { Tokenizer } from "../model/tokenizer.js";
@@ -152,6 +157,7 @@ export async function startingModel(c: StageConfig): Promise<AnyEcg> {
     model.beatClassifier = classical.beats;
     if (classical.folds) model.classifierOf = outOfFold(classical.folds, classical.beats);
   }
+  if (c.recordClassifiers) model.recordClassifiers = readStageRecordClassifiers(c.recordClassifiers);
   return model;
 }
 
@@ -297,8 +303,8 @@ function validBatches(items: Item[], size: number, min: number): Item[][] {
 
 /** Settings that determine the trajectory (a resumed state must come from the same ones). */
 function fingerprint(c: StageConfig): string {
-  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills, repeat } = c; // prettier-ignore
-  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, beatNotes, noteDrills, repeat }; // prettier-ignore
+  const { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, recordClassifiers, beatNotes, noteDrills, repeat, recordSummary } = c; // prettier-ignore
+  const key = { kind, init, model, tokenizer, stage, tasks, replay, replayStages, trainable, steps, batchSize, accumulation, lr, minLr, warmup, weightDecay, clip, seed, maxTokens, windowSeconds, cinc2017Share, ptbxlShare, augment, labels, standardizeProjector, timeWords, findingsSummary, findingWords, jitter, beatClassifier, recordClassifiers, beatNotes, noteDrills, repeat, recordSummary }; // prettier-ignore
   return hashString(JSON.stringify(key)).toString(16);
 }
 

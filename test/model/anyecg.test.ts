@@ -17,6 +17,17 @@ import { beatNote } from "../../src/model/beat-notes.js";
 import { writeJson, writeParameters } from "../../src/model/checkpoint.js";
 import { BEAT_CLASSES, trainBeatClassifier } from "../../src/analysis/beats.js";
 import { FEATURE_NAMES } from "../../src/analysis/features.js";
+import {
+  RHYTHM_CLASS_NAMES,
+  RHYTHM_CLASSES,
+  RHYTHM_FEATURE_NAMES,
+  trainRhythmClassifier,
+} from "../../src/analysis/rhythm-classes.js";
+import {
+  DIAGNOSIS_CLASS_NAMES,
+  DIAGNOSIS_FEATURE_NAMES,
+  trainDiagnosisClassifier,
+} from "../../src/analysis/diagnosis-classes.js";
 import { samplesDir } from "../data.js";
 
 const mitdb = await readEcg(join(samplesDir, "mitdb-119-excerpt.hea"));
@@ -211,6 +222,48 @@ describe("AnyEcg", () => {
     withClasses.dispose();
     writeFileSync(join(dir, "beat-classifier.json"), '{"kind": "something else"}');
     await expect(AnyEcg.load(dir)).rejects.toThrow(/beat-classifier\.json.*not a beat classifier/);
+  });
+
+  it("with the record summary, each ECG's first row carries the findings its record classifiers read, and they are saved", async () => {
+    // classifiers learned from synthetic rows: AF when feature 5 is high, MI when feature 10 is
+    const rng = new Rng(4);
+    const rows = (names: readonly string[]) => Array.from({ length: 400 }, () => Float64Array.from(names, () => rng.next())); // prettier-ignore
+    const X = rows(RHYTHM_FEATURE_NAMES);
+    const rhythms = trainRhythmClassifier(X, X.map((x) => (x[5]! > 0.5 ? RHYTHM_CLASSES.indexOf("A") : 0)), "synthetic"); // prettier-ignore
+    const D = rows(DIAGNOSIS_FEATURE_NAMES);
+    const diagnoses = trainDiagnosisClassifier(D, D.map((x) => new Set(x[10]! > 0.5 ? ["MI" as const] : [])), "synthetic"); // prettier-ignore
+    const base = tinyConfig(tok.vocabSize);
+    const rhythmNames: string[] = Object.values(RHYTHM_CLASS_NAMES);
+    const diagnosisNames: string[] = Object.values(DIAGNOSIS_CLASS_NAMES);
+    const findings = ["Premature ventricular contraction", ...rhythmNames, ...diagnosisNames];
+    const config = { ...base, encoder: { ...base.encoder, findings }, findingsSummary: true };
+    const plain = new AnyEcg(config, tok, 7);
+    const summed = new AnyEcg({ ...config, recordSummary: true }, tok, 7);
+    expect(() => summed.prepare(mitdb)).toThrow(/no record classifiers/);
+    summed.recordClassifiers = { rhythms, diagnoses };
+    const ecgs = [summed.prepare(mitdb), summed.prepare(ptbxl)]; // 2 leads, then 12
+    // the rhythm classifier reads any ECG, the diagnosis classifier only a 12-lead one
+    expect(ecgs.map((e) => e.recordFindings!.map((f) => f.name))).toEqual([rhythmNames, [...rhythmNames, ...diagnosisNames]]); // prettier-ignore
+    const a = plain.projectorInput(ecgs);
+    const b = summed.projectorInput(ecgs);
+    const [n, width] = b.features.shape as [number, number];
+    const column = (name: string) => width - findings.length + findings.indexOf(name);
+    const first = a.starts.flatMap((start, r) => (Number.isNaN(start) ? [r] : []));
+    expect(first).toHaveLength(2);
+    for (let r = 0; r < n; r++) {
+      const row = (t: typeof a) => t.features.data.subarray(r * width, (r + 1) * width);
+      const k = first.indexOf(r);
+      const replaced = new Map(k < 0 ? [] : ecgs[k]!.recordFindings!.map((f) => [column(f.name), f.p]));
+      row(b).forEach((v, c) => expect(v).toBe(Math.fround(replaced.get(c) ?? row(a)[c]!)));
+    }
+    const dir = tempDir();
+    summed.save(dir);
+    const loaded = await AnyEcg.load(dir);
+    expect(loaded.recordClassifiers).toEqual(summed.recordClassifiers);
+    expect(() => new AnyEcg({ ...config, findingsSummary: false, recordSummary: true }, tok, 7)).toThrow(/recordSummary needs findingsSummary/); // prettier-ignore
+    for (const m of [plain, summed, loaded]) m.dispose();
+    writeFileSync(join(dir, "record-classifiers.json"), '{"rhythms": {"kind": "something else"}}');
+    await expect(AnyEcg.load(dir)).rejects.toThrow(/record-classifiers\.json.*not a rhythm classifier/);
   });
 
   it("with beat notes, writes each ECG's note after its block, from its own beats", () => {

@@ -93,6 +93,11 @@ describe("stage configs", () => {
     expect(() => parseStageConfig({ ...ok, kind: "multimodal", jitter: "on" }, "a.json")).toThrow(
       /jitter must be true or false/,
     );
+    expect(() => parseStageConfig({ ...ok, kind: "beats", recordClassifiers: "c.json" }, "a.json")).toThrow(
+      /recordClassifiers \(a file\) is for stages that train a model/,
+    );
+    const rebased = parseStageConfig({ ...ok, kind: "multimodal", recordClassifiers: "runs/b/classical.json", recordSummary: true }, "a.json", { runs: "/r" }); // prettier-ignore
+    expect([rebased.recordClassifiers, rebased.recordSummary]).toEqual(["/r/b/classical.json", true]);
     expect(() => loadStageConfig("configs/none.json")).toThrow(/configs\/none.json/);
   });
 });
