@@ -28,6 +28,7 @@ import {
 } from "../tensor/index.js";
 import { RowPlanBuilder, sparseRows } from "../nn/layers.js";
 import { beatNote } from "./beat-notes.js";
+import { recordNote } from "./record-notes.js";
 import { beatToolAnswer, type ToolAnswer } from "./beat-tool.js";
 import {
   encodeChat,
@@ -225,9 +226,10 @@ export class AnyEcg {
     if (isPrepared(e)) return e;
     let p = this.prepared.get(e);
     if (!p) {
-      if (this.config.recordSummary && !this.recordClassifiers)
-        throw new RangeError("recordSummary is on but the model has no record classifiers (record-classifiers.json)"); // prettier-ignore
-      const record = this.config.recordSummary ? this.recordClassifiers : null;
+      const reads = this.config.recordSummary || this.config.recordNotes;
+      if (reads && !this.recordClassifiers)
+        throw new RangeError("recordSummary or recordNotes is on but the model has no record classifiers (record-classifiers.json)"); // prettier-ignore
+      const record = reads ? this.recordClassifiers : null;
       p = prepareEcg(e, this.config.encoder, { beats: this.classifierOf(e), record });
       this.prepared.set(e, p);
     }
@@ -349,14 +351,21 @@ export class AnyEcg {
     return sparseRows(this.lm.embedIds(ids), plan.build());
   }
 
-  /** An ECG's beat note (beat-notes.ts), from its labelled beats (made once per prepared ECG). */
+  /** An ECG's note after its block: its beat note, its record note or both (made once per prepared ECG). */
+  noteOf(p: PreparedEcg): string {
+    let note = this.notes.get(p);
+    if (note === undefined) {
+      const parts = [this.config.recordNotes ? recordNote(p.recordFindings!) : "", this.config.beatNotes ? this.beatNoteOf(p) : ""]; // prettier-ignore
+      this.notes.set(p, (note = parts.filter((s) => s).join(" ")));
+    }
+    return note;
+  }
+
+  /** An ECG's beat note (beat-notes.ts), from its labelled beats. */
   beatNoteOf(p: PreparedEcg): string {
     if (!p.labelledBeats)
       throw new RangeError(`model: ECG ${p.name} was prepared without beat classes (beatNotes is on)`);
-    let note = this.notes.get(p);
-    if (note === undefined)
-      this.notes.set(p, (note = beatNote(p.labelledBeats, p.samples / this.config.encoder.sampleRate)));
-    return note;
+    return beatNote(p.labelledBeats, p.samples / this.config.encoder.sampleRate);
   }
 
   /** Token ids of a whole number of seconds as the tokenizer writes it (memoized). */
@@ -383,7 +392,9 @@ export class AnyEcg {
         role: m.role,
         content: m.content,
         ecgTokens: ps.map((p) => ecgTokenCountForSamples(p.samples, this.config)),
-        ...(this.config.beatNotes ? { ecgNotes: ps.map((p) => this.beatNoteOf(p)) } : {}),
+        ...(this.config.beatNotes || this.config.recordNotes
+          ? { ecgNotes: ps.map((p) => this.noteOf(p)) }
+          : {}),
       };
     });
     const enc = forGeneration ? promptForGeneration(this.tokenizer, chat) : encodeChat(this.tokenizer, chat);

@@ -152,10 +152,17 @@ export interface AnyEcgConfig {
    * findingsSummary; findings the head does not name are left out. Adds no weights.
    */
   recordSummary?: boolean;
+  /**
+   * Record notes (record-notes.ts): after each ECG block the prompt names, in the reports' own
+   * words, what the record classifiers read on the whole ECG (its likeliest rhythm, the
+   * diagnoses they find likely), for the reports to copy or overrule. Needs the record
+   * classifiers (record-classifiers.json). Adds no weights.
+   */
+  recordNotes?: boolean;
 }
 
 /** The config flags that add no weights, so a stage may switch them on for a saved checkpoint. */
-export const MODEL_SWITCHES = ["timeWords", "findingsSummary", "findingWords", "beatNotes", "recordSummary"] as const; // prettier-ignore
+export const MODEL_SWITCHES = ["timeWords", "findingsSummary", "findingWords", "beatNotes", "recordSummary", "recordNotes"] as const; // prettier-ignore
 export type ModelSwitches = Partial<Pick<AnyEcgConfig, (typeof MODEL_SWITCHES)[number]>>;
 
 /** The size meant for shipping: see the module comment for why. */

@@ -113,6 +113,8 @@ export interface StageConfig {
   beatNotes?: boolean;
   /** Multimodal stage starting from `init`: switch the record summary on (AnyEcgConfig `recordSummary`; needs `recordClassifiers`). */
   recordSummary?: boolean;
+  /** Multimodal stage starting from `init`: switch the record notes on (AnyEcgConfig `recordNotes`; needs `recordClassifiers`). */
+  recordNotes?: boolean;
   /**
    * A model with beat notes: made-up note drills added to the stage's training examples
    * (note-drills.ts): the text stage learns the copy from them, a multimodal stage keeps it.

@@ -14,6 +14,7 @@ import {
   tokenTimeSpan,
 } from "../../src/model/index.js";
 import { beatNote } from "../../src/model/beat-notes.js";
+import { recordNote } from "../../src/model/record-notes.js";
 import { writeJson, writeParameters } from "../../src/model/checkpoint.js";
 import { BEAT_CLASSES, trainBeatClassifier } from "../../src/analysis/beats.js";
 import { FEATURE_NAMES } from "../../src/analysis/features.js";
@@ -256,6 +257,16 @@ describe("AnyEcg", () => {
       const replaced = new Map(k < 0 ? [] : ecgs[k]!.recordFindings!.map((f) => [column(f.name), f.p]));
       row(b).forEach((v, c) => expect(v).toBe(Math.fround(replaced.get(c) ?? row(a)[c]!)));
     }
+    // record notes: the same findings as text after each ECG block
+    const noted = new AnyEcg({ ...config, recordNotes: true }, tok, 7);
+    noted.recordClassifiers = summed.recordClassifiers;
+    const text = tok.decode(noted.renderConversation([{ ...question, ecgs: [mitdb, ptbxl] }]).ids);
+    const notes = [mitdb, ptbxl].map((e) => recordNote(noted.prepare(e).recordFindings!));
+    expect(notes[0]).toMatch(
+      /^Record: (Normal sinus rhythm|Atrial fibrillation|Other rhythm|Noisy recording)$/,
+    );
+    for (const note of notes) expect(text).toContain(`<|ecg_end|> ${note}\n`);
+    noted.dispose();
     const dir = tempDir();
     summed.save(dir);
     const loaded = await AnyEcg.load(dir);
