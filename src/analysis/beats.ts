@@ -11,7 +11,7 @@
  */
 import { detectQrs } from "./qrs.js";
 import { beatFeatures, beatSignals, FEATURE_NAMES } from "./features.js";
-import { predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
+import { hasHeader, predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
 import type { Ecg, EcgAnnotation } from "../ecg/record.js";
 import { normalizeLeadName } from "../ecg/leads.js";
 
@@ -145,18 +145,15 @@ export function trainBeatClassifier(
 
 /** Checks that parsed JSON is a classifier this code can use. */
 export function parseBeatClassifier(json: unknown): BeatClassifier {
-  const c = json as Partial<BeatClassifier> | null;
-  if (
-    !c ||
-    c.kind !== "anyecg-beat-classifier" ||
-    c.version !== 1 ||
-    JSON.stringify(c.features) !== JSON.stringify(FEATURE_NAMES) ||
-    JSON.stringify(c.classes) !== JSON.stringify(BEAT_CLASSES) ||
-    !c.model
-  ) {
+  const header = {
+    kind: "anyecg-beat-classifier",
+    version: 1,
+    classes: BEAT_CLASSES,
+    features: FEATURE_NAMES,
+  };
+  if (!hasHeader(json, header) || !(json as BeatClassifier).model)
     throw new RangeError("not a beat classifier of this version (retrain it)");
-  }
-  return c as BeatClassifier;
+  return json as BeatClassifier;
 }
 
 /** Detected beats with their classes and class probabilities. */

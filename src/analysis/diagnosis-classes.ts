@@ -22,7 +22,7 @@
  * after the QRS onset.
  */
 import { beatSignals, medianBeat, qrsBounds } from "./features.js";
-import { predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
+import { hasHeader, predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
 
 /** PTB-XL's diagnostic superclasses, and the names reports and findings give them. */
 export const DIAGNOSIS_CLASS_NAMES = {
@@ -161,15 +161,8 @@ export function trainDiagnosisClassifier(
 
 /** Checks that parsed JSON is a diagnosis classifier this code can use. */
 export function parseDiagnosisClassifier(json: unknown): DiagnosisClassifier {
-  const c = json as Partial<DiagnosisClassifier> | null;
-  if (
-    !c ||
-    c.kind !== "anyecg-diagnosis-classifier" ||
-    c.version !== 1 ||
-    JSON.stringify(c.features) !== JSON.stringify(DIAGNOSIS_FEATURE_NAMES) ||
-    JSON.stringify(c.classes) !== JSON.stringify(DIAGNOSIS_CLASSES) ||
-    c.models?.length !== DIAGNOSIS_CLASSES.length
-  )
+  const header = { kind: "anyecg-diagnosis-classifier", version: 1, classes: DIAGNOSIS_CLASSES, features: DIAGNOSIS_FEATURE_NAMES }; // prettier-ignore
+  if (!hasHeader(json, header) || (json as DiagnosisClassifier).models?.length !== DIAGNOSIS_CLASSES.length)
     throw new RangeError("not a diagnosis classifier of this version (retrain it)");
-  return c as DiagnosisClassifier;
+  return json as DiagnosisClassifier;
 }

@@ -224,6 +224,21 @@ export function trainGbt(
   return model;
 }
 
+/** What a stored classifier says it is: a retrained one of another version differs here. */
+export interface StoredClassifierHeader {
+  kind: string;
+  version: number;
+  classes: readonly string[];
+  features: readonly string[];
+}
+
+/** Whether parsed JSON carries the header `want` (kind, version, classes and features). */
+export function hasHeader(json: unknown, want: StoredClassifierHeader): boolean {
+  const c = json as Partial<StoredClassifierHeader> | null;
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  return !!c && c.kind === want.kind && c.version === want.version && same(c.classes, want.classes) && same(c.features, want.features); // prettier-ignore
+}
+
 /** Class probabilities of one row. */
 export function predictProba(model: GbtModel, x: ArrayLike<number>): Float64Array {
   const z = new Float64Array(model.nClasses);

@@ -24,7 +24,7 @@
  * segment's length.
  */
 import { beatFeatures, beatSignals, FEATURE_NAMES } from "./features.js";
-import { predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
+import { hasHeader, predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
 
 /** CinC 2017's classes (normal, AF, other rhythm, noisy), and the names reports and findings give them. */
 export const RHYTHM_CLASS_NAMES = {
@@ -195,15 +195,8 @@ export function trainRhythmClassifier(
 
 /** Checks that parsed JSON is a rhythm classifier this code can use. */
 export function parseRhythmClassifier(json: unknown): RhythmClassifier {
-  const c = json as Partial<RhythmClassifier> | null;
-  if (
-    !c ||
-    c.kind !== "anyecg-rhythm-classifier" ||
-    c.version !== 1 ||
-    JSON.stringify(c.features) !== JSON.stringify(RHYTHM_FEATURE_NAMES) ||
-    JSON.stringify(c.classes) !== JSON.stringify(RHYTHM_CLASSES) ||
-    !c.model
-  )
+  const header = { kind: "anyecg-rhythm-classifier", version: 1, classes: RHYTHM_CLASSES, features: RHYTHM_FEATURE_NAMES }; // prettier-ignore
+  if (!hasHeader(json, header) || !(json as RhythmClassifier).model)
     throw new RangeError("not a rhythm classifier of this version (retrain it)");
-  return c as RhythmClassifier;
+  return json as RhythmClassifier;
 }

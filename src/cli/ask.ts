@@ -25,7 +25,10 @@ export function registerAskCommand(program: Command): void {
       'ECG file(s) followed by the question, e.g. 101.hea "Is there atrial fibrillation?"',
     )
     .option("--model <dir>", "model folder (default: the shipped models/anyecg-small)")
-    .option("--json", "print one JSON object: answer, intervals, ECGs")
+    .option(
+      "--json",
+      "print one JSON object: answer, intervals, ECGs (with what the record classifiers read)",
+    )
     .option("--plot <file.svg>", "draw the (first) ECG with the answer's intervals highlighted")
     .option("-f, --force", "overwrite the --plot file if it exists")
     .option("--fs <hz>", "sampling rate, for CSV files without a time column", Number)
@@ -48,12 +51,16 @@ export function registerAskCommand(program: Command): void {
         onToken: stream ? (t) => process.stdout.write(t) : undefined,
       });
       if (opts.json) {
-        const info = ecgs.map((e) => ({
-          name: e.name,
-          fs: e.fs,
-          leads: e.leads,
-          durationSeconds: e.signals[0]!.length / e.fs,
-        }));
+        const info = ecgs.map((e) => {
+          const found = model.recordFindings(e);
+          return {
+            name: e.name,
+            fs: e.fs,
+            leads: e.leads,
+            durationSeconds: e.signals[0]!.length / e.fs,
+            ...(found ? { recordFindings: found.map((f) => ({ name: f.name, p: Math.round(f.p * 1000) / 1000 })) } : {}), // prettier-ignore
+          };
+        });
         const source = tool ? { tool: BEAT_TOOL } : {};
         console.log(JSON.stringify({ question, answer, intervals: answerIntervals(answer), ...source, ecgs: info })); // prettier-ignore
       } else {

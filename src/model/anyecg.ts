@@ -39,7 +39,7 @@ import {
 } from "./chat-template.js";
 import { Tokenizer } from "./tokenizer.js";
 import type { BeatClassifier } from "../analysis/beats.js";
-import type { RecordClassifiers } from "../analysis/record-classifiers.js";
+import type { RecordClassifiers, RecordFinding } from "../analysis/record-classifiers.js";
 import {
   parseConfig,
   shippingConfig,
@@ -234,6 +234,14 @@ export class AnyEcg {
       this.prepared.set(e, p);
     }
     return p;
+  }
+
+  /**
+   * What the record classifiers read on an ECG (whole-record probabilities of its rhythms and,
+   * on 12-lead ECGs, diagnostic superclasses), or null for a model that does not read them.
+   */
+  recordFindings(e: EcgInput): RecordFinding[] | null {
+    return this.config.recordSummary || this.config.recordNotes ? this.prepare(e).recordFindings : null;
   }
 
   /** LM tokens an ECG takes (what the chat template reserves for it). */

@@ -61,6 +61,7 @@ describe("anyecg ask", () => {
       { start: 3.5, end: 4.7 },
     ]);
     expect(out.ecgs[0]).toMatchObject({ name: "mitdb-119-excerpt", fs: 360, durationSeconds: 10 });
+    expect(out.ecgs[0].recordFindings).toBeUndefined(); // this model reads no record classifiers
     const svg = readFileSync(plot, "utf8");
     // Each interval is highlighted on both leads of the strip: 4 bands, the first 1.2 s = 30 mm wide.
     expect(svg.match(/fill="#3b82f6"/g)).toHaveLength(4);
@@ -94,5 +95,28 @@ describe("anyecg ask", () => {
     expect(plain.stderr).toMatch(/intervals from the classical beat analysis/);
     const alone = run("ask", ecgFile, "Where are the PVCs?", "--model", shipped, "--json", "--no-tools");
     expect(JSON.parse(alone.stdout).tool).toBeUndefined();
+  });
+
+  it("with the shipped model, --json gives what its record classifiers read on each ECG", () => {
+    const shipped = join(import.meta.dirname, "..", "..", "models", "anyecg-small");
+    const ptbxl = join(samplesDir, "ptbxl-00001_lr.hea");
+    const r = run("ask", ecgFile, ptbxl, "Compare these ECGs.", "--model", shipped, "--json");
+    expect(r.status, r.stderr).toBe(0);
+    const [mitdb, twelve] = JSON.parse(r.stdout).ecgs as { recordFindings: { name: string; p: number }[] }[];
+    const rhythms = ["Normal sinus rhythm", "Atrial fibrillation", "Other rhythm", "Noisy recording"];
+    const diagnoses = [
+      "Normal ECG",
+      "Myocardial infarction",
+      "ST/T change",
+      "Conduction disturbance",
+      "Hypertrophy",
+    ];
+    // two leads: the rhythm classes only; twelve: the diagnostic superclasses too
+    expect(mitdb!.recordFindings.map((f) => f.name)).toEqual(rhythms);
+    expect(twelve!.recordFindings.map((f) => f.name)).toEqual([...rhythms, ...diagnoses]);
+    for (const e of [mitdb!, twelve!]) {
+      expect(e.recordFindings.slice(0, 4).reduce((s, f) => s + f.p, 0)).toBeCloseTo(1, 2);
+      expect(e.recordFindings.every((f) => f.p >= 0 && f.p <= 1)).toBe(true);
+    }
   });
 });
