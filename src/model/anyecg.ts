@@ -187,7 +187,8 @@ export class AnyEcg {
   classifierOf: (e: Ecg) => BeatClassifier | null = () => this.beatClassifier;
   /**
    * The classical record classifiers whose probabilities each ECG's first token carries (config
-   * `recordSummary`); saved beside the weights as `record-classifiers.json`. Not trained by
+   * `recordSummary`) and its note names (`recordNotes`); saved beside the weights as
+   * `record-classifiers.json`. Not trained by
    * gradient: a stage sets them (StageConfig `recordClassifiers`) and later stages inherit them.
    */
   recordClassifiers: RecordClassifiers | null = null;
@@ -226,7 +227,7 @@ export class AnyEcg {
     if (isPrepared(e)) return e;
     let p = this.prepared.get(e);
     if (!p) {
-      const reads = this.config.recordSummary || this.config.recordNotes;
+      const reads = this.readsRecords;
       if (reads && !this.recordClassifiers)
         throw new RangeError("recordSummary or recordNotes is on but the model has no record classifiers (record-classifiers.json)"); // prettier-ignore
       const record = reads ? this.recordClassifiers : null;
@@ -241,7 +242,12 @@ export class AnyEcg {
    * on 12-lead ECGs, diagnostic superclasses), or null for a model that does not read them.
    */
   recordFindings(e: EcgInput): RecordFinding[] | null {
-    return this.config.recordSummary || this.config.recordNotes ? this.prepare(e).recordFindings : null;
+    return this.readsRecords ? this.prepare(e).recordFindings : null;
+  }
+
+  /** Whether the config reads the record classifiers (`recordSummary`, `recordNotes`). */
+  private get readsRecords(): boolean {
+    return !!(this.config.recordSummary || this.config.recordNotes);
   }
 
   /** LM tokens an ECG takes (what the chat template reserves for it). */

@@ -15,7 +15,7 @@
  *   patch gets its beat-timing features (rhythm.ts); with `encoder.morphology`, the shapes of
  *   the same beats on the first detection lead, against the window's median beat (morphology.ts);
  *   with `encoder.beatClasses`, the beat classifier's class probabilities of those beats.
- * - Record findings (with record classifiers, config `recordSummary`): whole-record
+ * - Record findings (with record classifiers, config `recordSummary` or `recordNotes`): whole-record
  *   probabilities of rhythms and diagnoses (src/analysis/record-classifiers.ts) from the same
  *   beats and leads.
  */
