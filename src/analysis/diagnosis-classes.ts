@@ -22,6 +22,7 @@
  * after the QRS onset.
  */
 import { beatSignals, medianBeat, qrsBounds } from "./features.js";
+import { median } from "./stats.js";
 import { hasHeader, predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
 
 /** PTB-XL's diagnostic superclasses, and the names reports and findings give them. */
@@ -58,12 +59,6 @@ export interface DiagnosisClassifier {
 
 /** As the rhythm classifier's: shallow trees, at least 5 records' weight per leaf. */
 const GBT: GbtOptions = { rounds: 100, depth: 2, learningRate: 0.1, minChildWeight: 5 };
-
-function median(xs: ArrayLike<number>): number {
-  const s = Array.from(xs).sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? 0 : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** The sample of `x` in [a, b) deviating most from `base`, as a deviation (0 when empty). */
 function largestDeviation(x: Float32Array, a: number, b: number, base: number): number {

@@ -24,6 +24,8 @@
  * segment's length.
  */
 import { beatFeatures, beatSignals, FEATURE_NAMES } from "./features.js";
+import { mean, median, quantile } from "./stats.js";
+import { lowerBound } from "../search.js";
 import { hasHeader, predictProba, trainGbt, type GbtModel, type GbtOptions } from "./gbt.js";
 
 /** CinC 2017's classes (normal, AF, other rhythm, noisy), and the names reports and findings give them. */
@@ -83,21 +85,6 @@ const GBT: GbtOptions = { rounds: 100, depth: 2, learningRate: 0.1, minChildWeig
 
 const column = (name: (typeof FEATURE_NAMES)[number]): number => FEATURE_NAMES.indexOf(name);
 
-function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) * q)]!;
-}
-
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-const meanOf = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0); // prettier-ignore
-
 /** The features (RHYTHM_FEATURE_NAMES) of one segment: a lead at `fs` and its beats (samples, sorted). */
 export function segmentRhythmFeatures(lead: Float32Array, fs: number, beats: Int32Array): Float64Array {
   const seconds = lead.length / fs;
@@ -107,9 +94,9 @@ export function segmentRhythmFeatures(lead: Float32Array, fs: number, beats: Int
   );
   const changes = rr.slice(1).map((r, i) => Math.abs(Math.log2(r / rr[i]!)));
   const mid = median(rr) || 1;
-  const mean = meanOf(rr) || 1;
-  const sd = Math.sqrt(meanOf(rr.map((r) => (r - mean) ** 2)));
-  const rmssd = Math.sqrt(meanOf(rr.slice(1).map((r, i) => (r - rr[i]!) ** 2)));
+  const average = mean(rr) || 1;
+  const sd = Math.sqrt(mean(rr.map((r) => (r - average) ** 2)));
+  const rmssd = Math.sqrt(mean(rr.slice(1).map((r, i) => (r - rr[i]!) ** 2)));
   const beatRows = beats.length ? beatFeatures(beatSignals(lead, fs), beats) : [];
   const of = (name: (typeof FEATURE_NAMES)[number]): number[] => beatRows.map((f) => f[column(name)]!);
   const corr = of("corrBeat");
@@ -117,9 +104,9 @@ export function segmentRhythmFeatures(lead: Float32Array, fs: number, beats: Int
   return Float64Array.from([
     beats.length / seconds,
     median(rr),
-    sd / mean,
-    rmssd / mean,
-    meanOf(changes),
+    sd / average,
+    rmssd / average,
+    mean(changes),
     changes.length ? changes.filter((c) => c > 0.1).length / changes.length : 0,
     quantile(changes, 0.25),
     median(changes),
@@ -155,8 +142,12 @@ export function recordRhythmFeatures(
   beats: ArrayLike<number>,
 ): { features: Float64Array; samples: number }[] {
   return rhythmSegments(lead.length, fs).map(({ start, end }) => {
+    // the beats whose sample lies in [start, end), found by binary search: a day has 1,440 pieces
+    const from = lowerBound(beats, (start - 0.5) / fs);
+    const to = lowerBound(beats, (end - 0.5) / fs);
     const inside = Int32Array.from(
-      Array.from(beats, (t) => Math.round(t * fs) - start).filter((b) => b >= 0 && b < end - start),
+      { length: to - from },
+      (_, i) => Math.round(beats[from + i]! * fs) - start,
     );
     return { features: segmentRhythmFeatures(lead.subarray(start, end), fs, inside), samples: end - start };
   });

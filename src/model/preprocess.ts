@@ -145,6 +145,7 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig, classifiers: Classifier
   const record = classifiers.record ?? null;
   const needsBeats = enc.rhythm || enc.morphology || enc.beatClasses || record;
   const beats = needsBeats ? detectBeatTimes(slots, ecg.fs) : null;
+  const lead = needsBeats ? beatLead(slots) : null; // what the beat features read (NaNs filled once)
   const P = patchesPerWindow(enc);
   const rhythm = enc.rhythm
     ? rhythmFeatures(beats!, windows * P, enc.patchSamples / enc.sampleRate, enc.rhythmContext)
@@ -152,7 +153,7 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig, classifiers: Classifier
   const shapes =
     enc.morphology || enc.beatClasses
       ? morphologyFeatures(
-          beatLead(slots),
+          lead!,
           ecg.fs,
           beats!,
           windows,
@@ -164,7 +165,7 @@ export function prepareEcg(ecg: Ecg, enc: EncoderConfig, classifiers: Classifier
   const morphology = enc.morphology ? shapes!.shape : null;
   const beatClasses = shapes?.classes ?? null;
   const labelledBeats = shapes?.beatClasses ? { times: beats!, classes: shapes.beatClasses } : null;
-  const found = record ? readRecordFindings(record, { slots, lead: beatLead(slots), fs: ecg.fs, beats: beats! }) : null; // prettier-ignore
+  const found = record ? readRecordFindings(record, { slots, lead: lead!, fs: ecg.fs, beats: beats! }) : null; // prettier-ignore
   return { name: ecg.name, leads, mask: mask.slice(), samples, windows, rhythm, morphology, beatClasses, labelledBeats, recordFindings: found }; // prettier-ignore
 }
 

@@ -39,7 +39,11 @@ import {
   type DiagnosisClass,
   type DiagnosisClassifier,
 } from "../analysis/diagnosis-classes.js";
-import { parseRecordClassifiers, type RecordClassifiers } from "../analysis/record-classifiers.js";
+import {
+  parseRecordClassifiers,
+  type RecordClassifiers,
+  type RecordInput,
+} from "../analysis/record-classifiers.js";
 import {
   RHYTHM_CLASSES,
   recordRhythmFeatures,
@@ -228,6 +232,22 @@ export async function trainClassical(opts: TrainClassicalOptions): Promise<Class
   };
 }
 
+/** Reads each record (paths under `dataDir`) as the model reads an ECG, with a progress bar. */
+async function readRecords(
+  dataDir: string,
+  paths: readonly string[],
+  title: string,
+  log: ProgressSink | null | undefined,
+  each: (input: RecordInput, i: number) => void,
+): Promise<void> {
+  const bar = log === null ? null : new Progress(title, paths.length, "records", log);
+  for (const [i, p] of paths.entries()) {
+    each(recordInput(await readEcg(join(dataDir, p))), i);
+    bar?.tick();
+  }
+  bar?.finish();
+}
+
 /** The rhythm classifier on CinC 2017's training recordings under `dataDir` (null: none there). */
 export async function trainRhythms(
   dataDir: string,
@@ -236,19 +256,20 @@ export async function trainRhythms(
 ): Promise<RhythmClassifier | null> {
   if (!existsSync(join(dataDir, "cinc2017"))) return null;
   const recordings = (await loadCinc2017(dataDir)).filter((r) => r.split === "train").slice(0, limit);
-  const bar = log === null ? null : new Progress("rhythm train", recordings.length, "recordings", log);
   const X: Float64Array[] = [];
   const y: number[] = [];
-  for (const r of recordings) {
-    const ecg = await readEcg(join(dataDir, r.path));
-    const { lead, beats } = recordInput(ecg);
-    for (const s of recordRhythmFeatures(lead, ecg.fs, beats)) {
-      X.push(s.features);
-      y.push(RHYTHM_CLASSES.indexOf(r.label as RhythmClass));
-    }
-    bar?.tick();
-  }
-  bar?.finish();
+  await readRecords(
+    dataDir,
+    recordings.map((r) => r.path),
+    "rhythm train",
+    log,
+    ({ lead, fs, beats }, i) => {
+      for (const s of recordRhythmFeatures(lead, fs, beats)) {
+        X.push(s.features);
+        y.push(RHYTHM_CLASSES.indexOf(recordings[i]!.label as RhythmClass));
+      }
+    },
+  );
   return trainRhythmClassifier(X, y, `${recordings.length} CinC 2017 training recordings`);
 }
 
@@ -263,19 +284,20 @@ export async function trainDiagnoses(
 ): Promise<DiagnosisClassifier | null> {
   if (!existsSync(join(dataDir, "ptbxl"))) return null;
   const records = (await loadPtbxlClasses(dataDir)).filter((r) => r.split === "train").slice(0, limit);
-  const bar = log === null ? null : new Progress("diagnosis train", records.length, "records", log);
   const X: Float64Array[] = [];
   const classes: Set<DiagnosisClass>[] = [];
-  for (const r of records) {
-    const { slots, fs, beats } = recordInput(await readEcg(join(dataDir, r.info.path)));
-    const x = diagnosisFeatures(slots, fs, beats);
-    if (x) {
+  await readRecords(
+    dataDir,
+    records.map((r) => r.info.path),
+    "diagnosis train",
+    log,
+    ({ slots, fs, beats }, i) => {
+      const x = diagnosisFeatures(slots, fs, beats);
+      if (!x) return;
       X.push(x);
-      classes.push(new Set(DIAGNOSIS_CLASSES.filter((c) => r.episodes.some((e) => e.rhythm === ptbxlClassCode(c))))); // prettier-ignore
-    }
-    bar?.tick();
-  }
-  bar?.finish();
+      classes.push(new Set(DIAGNOSIS_CLASSES.filter((c) => records[i]!.episodes.some((e) => e.rhythm === ptbxlClassCode(c))))); // prettier-ignore
+    },
+  );
   return trainDiagnosisClassifier(X, classes, `${X.length} PTB-XL training records`);
 }
 
