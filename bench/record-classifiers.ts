@@ -15,7 +15,7 @@ import { loadPtbxlClasses, ptbxlClassCode } from "../src/data/sources/ptbxl.js";
 import { classifyRhythm, RHYTHM_CLASSES } from "../src/analysis/rhythm-classes.js";
 import { classifyDiagnosis, DIAGNOSIS_CLASSES } from "../src/analysis/diagnosis-classes.js";
 import { recordInput } from "../src/model/preprocess.js";
-import { trainDiagnoses, trainRhythms } from "../src/train/classical.js";
+import { trainDiagnoses, trainRhythms } from "../src/train/record-classifiers.js";
 import { join } from "node:path";
 
 /** Area under the ROC curve of scores `p` for truths `y` (ties count half). */

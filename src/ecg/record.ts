@@ -7,6 +7,7 @@
  * Several ECGs and recordings of many hours are ordinary Ecg values: nothing here assumes a
  * 10-second 12-lead record.
  */
+import { basename, dirname } from "node:path";
 import { InputError } from "../errors.js";
 
 /** One annotation, at the record's own sampling rate (WFDB/MIT semantics, EDF+ mapped onto it). */
@@ -112,4 +113,12 @@ export function sliceSamples(ecg: Ecg, start: number, end: number): Ecg {
     signals: ecg.signals.map((s) => s.slice(start, end)),
     annotations: annotationsIn(ecg.annotations, start, end),
   };
+}
+
+/**
+ * A record's id across databases: its folder and name ("mitdb/106", "cinc2017/A00001"); the
+ * out-of-fold classifiers of training name the records they did not see by it.
+ */
+export function recordIdOf(ecg: Ecg): string {
+  return `${basename(dirname(ecg.source.path))}/${ecg.name}`;
 }

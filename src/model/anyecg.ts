@@ -192,6 +192,12 @@ export class AnyEcg {
    * gradient: a stage sets them (StageConfig `recordClassifiers`) and later stages inherit them.
    */
   recordClassifiers: RecordClassifiers | null = null;
+  /**
+   * The record classifiers an ECG is prepared with: `recordClassifiers`, except in training,
+   * where a stage gives its own records' ECGs those that never saw them
+   * (src/train/record-classifiers.ts, `RecordFold`).
+   */
+  recordClassifiersOf: (e: Ecg) => RecordClassifiers | null = () => this.recordClassifiers;
 
   constructor(
     readonly config: AnyEcgConfig,
@@ -230,7 +236,7 @@ export class AnyEcg {
       const reads = this.readsRecords;
       if (reads && !this.recordClassifiers)
         throw new RangeError("recordSummary or recordNotes is on but the model has no record classifiers (record-classifiers.json)"); // prettier-ignore
-      const record = reads ? this.recordClassifiers : null;
+      const record = reads ? this.recordClassifiersOf(e) : null;
       p = prepareEcg(e, this.config.encoder, { beats: this.classifierOf(e), record });
       this.prepared.set(e, p);
     }

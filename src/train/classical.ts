@@ -8,15 +8,13 @@
  * - the atrial fibrillation threshold on RR irregularity (`src/analysis/episodes.ts`), chosen to
  *   maximise the beat-level F1 of "in AF" on the same MIT-BIH training records plus the CPSC 2021
  *   training patients;
- * - the record classifiers, each when the data has its database, every record read as the model
- *   reads an ECG (`recordInput`): the rhythm classifier (`src/analysis/rhythm-classes.ts`) on
- *   CinC 2017's training recordings, the diagnosis classifier (`diagnosis-classes.ts`) on
- *   PTB-XL's training records with a diagnostic statement.
+ * - the record classifiers (CinC 2017's rhythms, PTB-XL's diagnoses) and their out-of-fold
+ *   copies (`record-classifiers.ts`).
  * The result is one JSON file, cached (training takes about a minute on the shared data).
  */
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, writeFile, rename } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   addTrainingBeats,
   beatClassOf,
@@ -32,32 +30,13 @@ import {
 import { CONTEXT_SECONDS } from "../analysis/features.js";
 import { rrIrregularity } from "../analysis/episodes.js";
 import type { GbtOptions } from "../analysis/gbt.js";
-import {
-  DIAGNOSIS_CLASSES,
-  diagnosisFeatures,
-  trainDiagnosisClassifier,
-  type DiagnosisClass,
-  type DiagnosisClassifier,
-} from "../analysis/diagnosis-classes.js";
-import {
-  parseRecordClassifiers,
-  type RecordClassifiers,
-  type RecordInput,
-} from "../analysis/record-classifiers.js";
-import {
-  RHYTHM_CLASSES,
-  recordRhythmFeatures,
-  trainRhythmClassifier,
-  type RhythmClass,
-  type RhythmClassifier,
-} from "../analysis/rhythm-classes.js";
-import { loadCinc2017 } from "../data/sources/cinc2017.js";
-import { loadPtbxlClasses, ptbxlClassCode } from "../data/sources/ptbxl.js";
-import { recordInput } from "../model/preprocess.js";
+import type { DiagnosisClassifier } from "../analysis/diagnosis-classes.js";
+import type { RhythmClassifier } from "../analysis/rhythm-classes.js";
 import { InputError } from "../errors.js";
 import { readJson } from "../model/checkpoint.js";
 import { readEcg } from "../ecg/read.js";
-import { annotationsIn, type Ecg, type EcgAnnotation } from "../ecg/record.js";
+import { annotationsIn, recordIdOf, type Ecg, type EcgAnnotation } from "../ecg/record.js";
+import { trainRecordClassifiers, type RecordFold } from "./record-classifiers.js";
 import { rhythmEpisodes } from "../data/intervals.js";
 import { cpsc2021Split, mitdbSplit } from "../data/splits.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
@@ -72,6 +51,8 @@ export interface ClassicalModel {
   rhythms?: RhythmClassifier;
   /** The diagnosis classifier, when the data had PTB-XL's records. */
   diagnoses?: DiagnosisClassifier;
+  /** Out-of-fold copies of the record classifiers, when there are some (see `RecordFold`). */
+  recordFolds?: RecordFold[];
 }
 
 /**
@@ -221,84 +202,14 @@ export async function trainClassical(opts: TrainClassicalOptions): Promise<Class
     return { heldOut: heldOut.map((r) => `mitdb/${r}`), beats: train(records.filter((r) => !heldOut.includes(r))) }; // prettier-ignore
   });
   const t = bestAfThreshold(af);
-  const rhythms = opts.records ? null : await trainRhythms(opts.dataDir, opts.log);
-  const diagnoses = opts.records ? null : await trainDiagnoses(opts.dataDir, opts.log);
+  const record = opts.records ? null : await trainRecordClassifiers(opts.dataDir, { log: opts.log });
   return {
     beats: train(records),
     af: { threshold: t.threshold, window: 12, minBeats: 8, trainF1: t.f1 },
     ...(k > 0 ? { folds } : {}),
-    ...(rhythms ? { rhythms } : {}),
-    ...(diagnoses ? { diagnoses } : {}),
+    ...record?.classifiers,
+    ...(record ? { recordFolds: record.folds } : {}),
   };
-}
-
-/** Reads each record (paths under `dataDir`) as the model reads an ECG, with a progress bar. */
-async function readRecords(
-  dataDir: string,
-  paths: readonly string[],
-  title: string,
-  log: ProgressSink | null | undefined,
-  each: (input: RecordInput, i: number) => void,
-): Promise<void> {
-  const bar = log === null ? null : new Progress(title, paths.length, "records", log);
-  for (const [i, p] of paths.entries()) {
-    each(recordInput(await readEcg(join(dataDir, p))), i);
-    bar?.tick();
-  }
-  bar?.finish();
-}
-
-/** The rhythm classifier on CinC 2017's training recordings under `dataDir` (null: none there). */
-export async function trainRhythms(
-  dataDir: string,
-  log?: ProgressSink | null,
-  limit = Infinity,
-): Promise<RhythmClassifier | null> {
-  if (!existsSync(join(dataDir, "cinc2017"))) return null;
-  const recordings = (await loadCinc2017(dataDir)).filter((r) => r.split === "train").slice(0, limit);
-  const X: Float64Array[] = [];
-  const y: number[] = [];
-  await readRecords(
-    dataDir,
-    recordings.map((r) => r.path),
-    "rhythm train",
-    log,
-    ({ lead, fs, beats }, i) => {
-      for (const s of recordRhythmFeatures(lead, fs, beats)) {
-        X.push(s.features);
-        y.push(RHYTHM_CLASSES.indexOf(recordings[i]!.label as RhythmClass));
-      }
-    },
-  );
-  return trainRhythmClassifier(X, y, `${recordings.length} CinC 2017 training recordings`);
-}
-
-/**
- * The diagnosis classifier on PTB-XL's 12-lead training records with a diagnostic statement under
- * `dataDir` (null: none there).
- */
-export async function trainDiagnoses(
-  dataDir: string,
-  log?: ProgressSink | null,
-  limit = Infinity,
-): Promise<DiagnosisClassifier | null> {
-  if (!existsSync(join(dataDir, "ptbxl"))) return null;
-  const records = (await loadPtbxlClasses(dataDir)).filter((r) => r.split === "train").slice(0, limit);
-  const X: Float64Array[] = [];
-  const classes: Set<DiagnosisClass>[] = [];
-  await readRecords(
-    dataDir,
-    records.map((r) => r.info.path),
-    "diagnosis train",
-    log,
-    ({ slots, fs, beats }, i) => {
-      const x = diagnosisFeatures(slots, fs, beats);
-      if (!x) return;
-      X.push(x);
-      classes.push(new Set(DIAGNOSIS_CLASSES.filter((c) => records[i]!.episodes.some((e) => e.rhythm === ptbxlClassCode(c))))); // prettier-ignore
-    },
-  );
-  return trainDiagnosisClassifier(X, classes, `${X.length} PTB-XL training records`);
 }
 
 /** Reads a cached model, or trains one and writes it atomically. */
@@ -310,7 +221,11 @@ export async function loadOrTrainClassical(
     try {
       const json = readClassicalModel(cacheFile);
       const has = (db: string, part: unknown) => opts.records || !existsSync(join(opts.dataDir, db)) || part; // prettier-ignore
-      const complete = has("cinc2017", json.rhythms) && has("ptbxl", json.diagnoses);
+      const complete =
+        has("cinc2017", json.rhythms) &&
+        has("ptbxl", json.diagnoses) &&
+        has("cinc2017", json.recordFolds) &&
+        has("ptbxl", json.recordFolds);
       if (typeof json.af?.threshold === "number" && (json.folds?.length ?? 0) === (opts.folds ?? 0) && complete) return json; // prettier-ignore
     } catch {
       // Stale or broken cache: retrain below.
@@ -323,11 +238,6 @@ export async function loadOrTrainClassical(
   return model;
 }
 
-/** The id a fold names a record by: its folder and name ("mitdb/106"). */
-export function recordIdOf(ecg: Ecg): string {
-  return `${basename(dirname(ecg.source.path))}/${ecg.name}`;
-}
-
 /**
  * The beat classifier each training ECG is prepared with: the fold's that never saw its record
  * when there is one (see `BeatFold`), else `full`.
@@ -335,21 +245,6 @@ export function recordIdOf(ecg: Ecg): string {
 export function outOfFold(folds: readonly BeatFold[], full: BeatClassifier): (ecg: Ecg) => BeatClassifier {
   const byRecord = new Map(folds.flatMap((f) => f.heldOut.map((r) => [r, f.beats] as const)));
   return (ecg) => byRecord.get(recordIdOf(ecg)) ?? full;
-}
-
-/**
- * The record classifiers a stage gives its model (`recordClassifiers`): a classical model
- * file's, or a checkpoint's record-classifiers.json.
- */
-export function readStageRecordClassifiers(path: string): RecordClassifiers {
-  const json = readJson(path);
-  try {
-    if (!json || typeof json !== "object" || !("beats" in json)) return parseRecordClassifiers(json);
-    const { rhythms, diagnoses } = json as ClassicalModel;
-    return parseRecordClassifiers({ rhythms, diagnoses });
-  } catch (e) {
-    throw new InputError(path, (e as Error).message);
-  }
 }
 
 /**

@@ -40,12 +40,8 @@ import { hashString, Rng } from "../data/rng.js";
 import { AnyEcg, type TrainExample } from "../model/anyecg.js";
 import { withNotes } from "../model/chat-template.js";
 import { DRILL_DATASET, noteDrills } from "./note-drills.js";
-import {
-  loadOrTrainClassical,
-  outOfFold,
-  readStageClassifiers,
-  readStageRecordClassifiers,
-} from "./classical.js";
+import { readStageRecordClassifiers, recordOutOfFold } from "./record-classifiers.js";
+import { loadOrTrainClassical, outOfFold, readStageClassifiers } from "./classical.js";
 import { MODEL_SWITCHES, parseConfig } from "../model/config.js";
 import { ecgTokenCount } from "../model/ecg-tokens.js";
 import { Tokenizer } from "../model/tokenizer.js";
@@ -157,7 +153,11 @@ export async function startingModel(c: StageConfig): Promise<AnyEcg> {
     model.beatClassifier = classical.beats;
     if (classical.folds) model.classifierOf = outOfFold(classical.folds, classical.beats);
   }
-  if (c.recordClassifiers) model.recordClassifiers = readStageRecordClassifiers(c.recordClassifiers);
+  if (c.recordClassifiers) {
+    const { classifiers, folds } = readStageRecordClassifiers(c.recordClassifiers);
+    model.recordClassifiers = classifiers;
+    if (folds.length) model.recordClassifiersOf = recordOutOfFold(folds, classifiers);
+  }
   return model;
 }
 

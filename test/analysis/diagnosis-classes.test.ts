@@ -10,7 +10,7 @@ import {
 import { readEcg } from "../../src/ecg/read.js";
 import { loadPtbxlClasses, ptbxlClassCode } from "../../src/data/sources/ptbxl.js";
 import { recordInput } from "../../src/model/preprocess.js";
-import { trainDiagnoses } from "../../src/train/classical.js";
+import { trainDiagnoses } from "../../src/train/record-classifiers.js";
 import { dataDir, dataPath, describeData, samplesDir } from "../data.js";
 
 const feature = (x: Float64Array, name: string): number => x[DIAGNOSIS_FEATURE_NAMES.indexOf(name)]!;

@@ -14,7 +14,7 @@ import { readEcg } from "../../src/ecg/read.js";
 import type { Ecg } from "../../src/ecg/record.js";
 import { loadCinc2017 } from "../../src/data/sources/cinc2017.js";
 import { recordInput } from "../../src/model/preprocess.js";
-import { readStageRecordClassifiers, trainRhythms } from "../../src/train/classical.js";
+import { readStageRecordClassifiers, trainRhythms } from "../../src/train/record-classifiers.js";
 import { dataDir, dataPath, describeData, samplesDir } from "../data.js";
 
 const col = (name: (typeof RHYTHM_FEATURE_NAMES)[number]): number => RHYTHM_FEATURE_NAMES.indexOf(name);

@@ -9,7 +9,7 @@ const rhythms = (n: number, a: number, o: number, noisy: number) => [
 ];
 
 describe("record notes", () => {
-  it("name the likeliest rhythm, then the diagnoses more likely than not, in the reports' words", () => {
+  it("name the likeliest rhythm, the diagnoses more likely than not, then the possible ones", () => {
     expect(recordNote(rhythms(0.1, 0.7, 0.15, 0.05))).toBe("Record: Atrial fibrillation");
     expect(recordNote(rhythms(0.3, 0.2, 0.25, 0.25))).toBe("Record: Normal sinus rhythm");
     const diagnoses = [
@@ -20,7 +20,11 @@ describe("record notes", () => {
       { name: "Hypertrophy", p: 0.1 },
     ];
     expect(recordNote([...rhythms(0.6, 0.1, 0.2, 0.1), ...diagnoses])).toBe(
-      "Record: Normal sinus rhythm, Myocardial infarction, ST/T change",
+      "Record: Normal sinus rhythm, Myocardial infarction, ST/T change, Normal ECG (possible), Conduction disturbance (possible)",
+    );
+    // a rhythm is never "possible": only the likeliest is named
+    expect(recordNote([...rhythms(0.45, 0.4, 0.1, 0.05), { name: "Normal ECG", p: 0.05 }])).toBe(
+      "Record: Normal sinus rhythm",
     );
     expect(recordNote([])).toBe("");
   });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readEcg } from "../../src/ecg/read.js";
-import { outOfFold, recordIdOf, trainClassical } from "../../src/train/classical.js";
+import { outOfFold, trainClassical } from "../../src/train/classical.js";
+import { recordIdOf } from "../../src/ecg/record.js";
 import { dataPath, describeData, samplesDir } from "../data.js";
 
 describeData("out-of-fold beat classifiers", () => {
