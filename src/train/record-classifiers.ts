@@ -12,6 +12,7 @@
  * unsure. Each training record is prepared instead with the fold's classifiers that never saw
  * it, whose errors and doubts are those the model meets on new patients.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   DIAGNOSIS_CLASSES,
@@ -32,8 +33,8 @@ import {
   type RhythmClass,
   type RhythmClassifier,
 } from "../analysis/rhythm-classes.js";
-import { existsSync } from "node:fs";
 import { loadCinc2017 } from "../data/sources/cinc2017.js";
+import type { AnnotatedRecord } from "../data/sources/mitdb.js";
 import { loadPtbxlClasses, ptbxlClassCode } from "../data/sources/ptbxl.js";
 import { Progress, type ProgressSink } from "../data/progress.js";
 import { readEcg } from "../ecg/read.js";
@@ -91,11 +92,12 @@ async function rhythmRows(
 ): Promise<RecordRows<number>[] | null> {
   if (!existsSync(join(dataDir, "cinc2017"))) return null;
   const recordings = (await loadCinc2017(dataDir)).filter((r) => r.split === "train").slice(0, limit);
-  return readRecords(dataDir, recordings.map((r) => r.path), "rhythm train", log, ({ lead, fs, beats }, i, id) => {
+  const paths = recordings.map((r) => r.path);
+  return readRecords(dataDir, paths, "rhythm train", log, ({ lead, fs, beats }, i, id) => {
     const X = recordRhythmFeatures(lead, fs, beats).map((s) => s.features);
     const y = RHYTHM_CLASSES.indexOf(recordings[i]!.label as RhythmClass);
     return { id, group: recordings[i]!.patient, X, y: X.map(() => y) };
-  }); // prettier-ignore
+  });
 }
 
 /** Rows of PTB-XL's 12-lead training records with a diagnostic statement (null: none there). */
@@ -106,25 +108,24 @@ async function diagnosisRows(
 ): Promise<RecordRows<Set<DiagnosisClass>>[] | null> {
   if (!existsSync(join(dataDir, "ptbxl"))) return null;
   const records = (await loadPtbxlClasses(dataDir)).filter((r) => r.split === "train").slice(0, limit);
-  const rows = await readRecords(dataDir, records.map((r) => r.info.path), "diagnosis train", log, ({ slots, fs, beats }, i, id) => {
+  const paths = records.map((r) => r.info.path);
+  const classesOf = (r: AnnotatedRecord) =>
+    new Set(DIAGNOSIS_CLASSES.filter((c) => r.episodes.some((e) => e.rhythm === ptbxlClassCode(c))));
+  const rows = await readRecords(dataDir, paths, "diagnosis train", log, ({ slots, fs, beats }, i, id) => {
     const x = diagnosisFeatures(slots, fs, beats);
-    const classes = new Set(DIAGNOSIS_CLASSES.filter((c) => records[i]!.episodes.some((e) => e.rhythm === ptbxlClassCode(c))));
-    return { id, group: records[i]!.patient, X: x ? [x] : [], y: x ? [classes] : [] };
-  }); // prettier-ignore
+    return { id, group: records[i]!.patient, X: x ? [x] : [], y: x ? [classesOf(records[i]!)] : [] };
+  });
   return rows.filter((r) => r.X.length > 0);
 }
 
 function fitRhythms(rows: readonly RecordRows<number>[]): RhythmClassifier {
-  const X = rows.flatMap((r) => r.X);
-  return trainRhythmClassifier(
-    X,
-    rows.flatMap((r) => r.y),
-    `${rows.length} CinC 2017 training recordings`,
-  );
+  const [X, y] = [rows.flatMap((r) => r.X), rows.flatMap((r) => r.y)];
+  return trainRhythmClassifier(X, y, `${rows.length} CinC 2017 training recordings`);
 }
 
 function fitDiagnoses(rows: readonly RecordRows<Set<DiagnosisClass>>[]): DiagnosisClassifier {
-  return trainDiagnosisClassifier(rows.flatMap((r) => r.X), rows.flatMap((r) => r.y), `${rows.length} PTB-XL training records`); // prettier-ignore
+  const [X, y] = [rows.flatMap((r) => r.X), rows.flatMap((r) => r.y)];
+  return trainDiagnosisClassifier(X, y, `${rows.length} PTB-XL training records`);
 }
 
 /** The rhythm classifier alone (no folds; null: no CinC 2017 under `dataDir`). */
@@ -184,8 +185,7 @@ export async function trainRecordClassifiers(
   const rhythms = withFolds(await rhythmRows(dataDir, log, limit), fitRhythms, k);
   const diagnoses = withFolds(await diagnosisRows(dataDir, log, limit), fitDiagnoses, k);
   if (!rhythms && !diagnoses) return null;
-  const pick = <C>(r: { full: C } | null) => r?.full;
-  const classifiers = parseRecordClassifiers({ rhythms: pick(rhythms), diagnoses: pick(diagnoses) });
+  const classifiers = parseRecordClassifiers({ rhythms: rhythms?.full, diagnoses: diagnoses?.full });
   const folds = Array.from({ length: k }, (_, f) => {
     const r = rhythms?.folds[f];
     const d = diagnoses?.folds[f];
