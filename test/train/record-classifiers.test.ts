@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { recordFindings } from "../../src/analysis/record-classifiers.js";
 import { loadPtbxlClasses, ptbxlClassCode } from "../../src/data/sources/ptbxl.js";
 import { readEcg } from "../../src/ecg/read.js";
+import { recordIdOf } from "../../src/ecg/record.js";
+import { loadStageConfig } from "../../src/train/config.js";
+import { startingModel } from "../../src/train/stages.js";
 import { recordInput } from "../../src/model/preprocess.js";
 import {
   dealFolds,
@@ -67,6 +70,14 @@ describeData("out-of-fold record classifiers", () => {
       const read = readStageRecordClassifiers(file);
       expect(read.folds.map((f) => f.heldOut)).toEqual(folds.map((f) => f.heldOut));
       expect(JSON.stringify(read.classifiers)).toBe(JSON.stringify(classifiers));
+      // and prepares its training records with their folds' classifiers
+      const stage = loadStageConfig("configs/anyecg-small/stage2.json", { runs: dir, data: dataDir });
+      const model = await startingModel({ ...stage, init: "models/anyecg-small", recordClassifiers: file });
+      const held = await readEcg(join(dataDir, train[0]!.info.path));
+      const fold = read.folds.find((f) => f.heldOut.includes(recordIdOf(held)))!;
+      expect(JSON.stringify(model.recordClassifiersOf(held))).toBe(JSON.stringify(fold));
+      expect(model.recordClassifiersOf(await readEcg(join(dataDir, valid.info.path)))).toBe(model.recordClassifiers); // prettier-ignore
+      model.dispose();
       writeFileSync(file, JSON.stringify({ beats: {}, ...classifiers, recordFolds: [{ ...folds[0], heldOut: 3 }] })); // prettier-ignore
       expect(() => readStageRecordClassifiers(file)).toThrow(/classical\.json.*held-out records/);
     } finally {
