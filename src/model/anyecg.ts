@@ -64,7 +64,8 @@ import {
 import type { SafetensorsWriteDtype } from "../nn/safetensors.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { IntervalOrder } from "../data/intervals.js";
+import { IntervalOrder, type AnswerOrder } from "../data/intervals.js";
+import { StatementRepeat } from "../data/tasks/report.js";
 import { ecgTokenCountForSamples } from "./ecg-tokens.js";
 import { EcgEncoder } from "./encoder.js";
 import { Llama, type KVCache } from "./llama.js";
@@ -117,7 +118,8 @@ export interface GenerateResult {
   promptTokens: number;
   /**
    * "stop": a stop token ended the answer, or a localization answer went back in time and was
-   * ended at its last interval in order (`IntervalOrder`); "length": maxTokens was reached.
+   * ended at its last interval in order (`IntervalOrder`), or a report repeated a statement and
+   * was ended before it (`StatementRepeat`); "length": maxTokens was reached.
    */
   finish: "stop" | "length";
   /** Set when the beat tool wrote the answer (`tools`): the finding it localized. */
@@ -562,6 +564,7 @@ export class AnyEcg {
     let text = "";
     let emitted = 0;
     const order = new IntervalOrder();
+    const repeat = new StatementRepeat();
     // streams text up to `upTo` (a localization answer only up to its last complete interval,
     // which IntervalOrder may still cut the answer back to)
     const emit = (upTo: number): void => {
@@ -588,7 +591,7 @@ export class AnyEcg {
         }
         ids.push(id);
         text += decoder.push(id);
-        const checked = order.update(text);
+        const checked = firstCut(order.update(text), repeat.update(text));
         if (checked.cut !== null) {
           text = text.slice(0, checked.cut);
           cut = true;
@@ -603,6 +606,8 @@ export class AnyEcg {
         );
       }
       if (!cut) text += decoder.flush();
+      const last = repeat.update(text, true).cut; // a report's last statement, complete only now
+      if (last !== null) text = text.slice(0, last);
       emit(text.length);
     } finally {
       cache.dispose();
@@ -846,4 +851,9 @@ function concatF32(parts: Float32Array[]): Float32Array {
     o += p.length;
   }
   return out;
+}
+
+/** Two answer checks of one answer (each passes answers not of its kind): the first cut, the lesser safe end. */
+function firstCut(a: AnswerOrder, b: AnswerOrder): AnswerOrder {
+  return { safe: Math.min(a.safe, b.safe), cut: a.cut ?? b.cut };
 }

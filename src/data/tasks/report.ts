@@ -3,6 +3,7 @@
  * first), LUDB header diagnoses, CinC 2021 SNOMED codes and CinC 2017 rhythm labels (single lead).
  */
 import { DATASET, type LabeledExample, type Split } from "../example.js";
+import type { AnswerOrder } from "../intervals.js";
 import { question } from "../paraphrases.js";
 import { Rng } from "../rng.js";
 import { CINC2017_LABELS, type Cinc2017Record } from "../sources/cinc2017.js";
@@ -13,6 +14,53 @@ import { ptbxlReport, type Ptbxl } from "../sources/ptbxl.js";
 /** `Report: a, b, c` (duplicates dropped, order kept). */
 export function formatReport(statements: readonly string[]): string {
   return `Report: ${[...new Set(statements)].join(", ")}`;
+}
+
+/** How every report answer opens. */
+const REPORT_OPENING = "Report:";
+
+/** Where each top-level ", " separates two statements of a report's body (not inside brackets). */
+function separators(text: string, from: number): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "(" || ch === "[") depth++;
+    else if ((ch === ")" || ch === "]") && depth > 0) depth--;
+    else if (ch === "," && depth === 0) out.push(i);
+  }
+  return out;
+}
+
+/**
+ * Checks a `Report: ...` answer while it is generated: a report names each statement once (the
+ * dataset's reports never repeat one). A small model that has lost its place repeats a statement
+ * until its token limit (31 of the 81 PTB-XL validation reports of the twelfth pass:
+ * `..., Left ventricular hypertrophy, Left ventricular hypertrophy, ...`); ending the report
+ * before the first repeat keeps what it had said. A statement counts as written once the next
+ * separator follows it, or at the end (`update(text, true)`); `safe` is the end of the last
+ * statement known not to repeat, so streamed text is never taken back. Other answers are never
+ * cut (`safe` is their length).
+ */
+export class StatementRepeat {
+  private state: AnswerOrder = { safe: 0, cut: null };
+
+  update(text: string, done = false): AnswerOrder {
+    if (this.state.cut !== null) return this.state;
+    if (!text.startsWith(REPORT_OPENING)) return (this.state = { safe: text.length, cut: null });
+    const ends = [...separators(text, REPORT_OPENING.length), ...(done ? [text.length] : [])];
+    const seen = new Set<string>();
+    let start = REPORT_OPENING.length;
+    let safe = start;
+    for (const end of ends) {
+      const statement = text.slice(start, end).trim();
+      if (seen.has(statement)) return (this.state = { safe, cut: safe });
+      seen.add(statement);
+      safe = end;
+      start = end + 1;
+    }
+    return (this.state = { safe, cut: null });
+  }
 }
 
 interface ReportInput {
