@@ -65,7 +65,7 @@ export function registerAskCommand(program: Command): void {
         console.log(JSON.stringify({ question, answer, intervals: answerIntervals(answer), ...source, ecgs: info })); // prettier-ignore
       } else {
         process.stdout.write(stream ? "\n" : `${answer}\n`);
-        if (tool) console.error(`(intervals from the ${BEAT_TOOL}; --no-tools for the model's own answer)`);
+        if (tool) console.error(`(answered by the ${BEAT_TOOL}; --no-tools for the model's own answer)`);
       }
       if (opts.plot) {
         const svg = answerPlot(ecgs[0]!, answer);

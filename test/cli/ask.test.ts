@@ -92,9 +92,12 @@ describe("anyecg ask", () => {
     expect(tool.tool).toBe("classical beat analysis");
     expect(tool.intervals.length).toBeGreaterThan(2);
     const plain = run("ask", ecgFile, "Where are the PVCs?", "--model", shipped);
-    expect(plain.stderr).toMatch(/intervals from the classical beat analysis/);
+    expect(plain.stderr).toMatch(/answered by the classical beat analysis/);
     const alone = run("ask", ecgFile, "Where are the PVCs?", "--model", shipped, "--json", "--no-tools");
     expect(JSON.parse(alone.stdout).tool).toBeUndefined();
+    // whether there are any: the excerpt's four PVCs, found by the tool (the model alone said no)
+    const any = JSON.parse(run("ask", ecgFile, "Are there premature ventricular contractions in this ECG?", "--model", shipped, "--json").stdout); // prettier-ignore
+    expect([any.answer, any.tool]).toEqual(["yes", "classical beat analysis"]);
   });
 
   it("with the shipped model, --json gives what its record classifiers read on each ECG", () => {

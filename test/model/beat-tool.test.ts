@@ -65,8 +65,14 @@ describe("the beat tool", () => {
   const classes = Uint8Array.from({ length: 12 }, (_, i) => (i === 4 ? V : 0));
   const beats = { times, classes };
   const on = (b: typeof beats, seconds: number) => ({ beats: b, seconds, ecg: null });
-  const likely = () => [Math.log(0.6), Math.log(0.1)];
-  const unlikely = () => [Math.log(0.2), Math.log(0.2)];
+  // the model's probabilities of the openings `Duration:`, `No`, `yes`, `no`, `none`
+  const opening =
+    (...p: number[]) =>
+    () =>
+      p.map(Math.log);
+  const likely = opening(0.6, 0.1, 0.01, 0.01, 0);
+  const unlikely = opening(0.2, 0.2, 0.2, 0.2, 0.1);
+  const verifying = opening(0.02, 0.02, 0.5, 0.3, 0.05);
 
   it("answers a localization of its findings with the classifier's intervals", () => {
     expect(beatToolAnswer("Where are the PVCs?", likely, on(beats, 10))).toEqual({
@@ -76,6 +82,17 @@ describe("the beat tool", () => {
     expect(beatToolAnswer("Locate the atrial premature beats", likely, on(beats, 10))?.text).toBe(
       "No Atrial premature beat Found",
     );
+  });
+
+  it("answers a yes/no question about its findings from the same intervals", () => {
+    expect(beatToolAnswer("Does this ECG show PVCs?", verifying, on(beats, 10))).toEqual({
+      text: "yes",
+      finding: "Premature ventricular contraction",
+    });
+    expect(beatToolAnswer("Are there atrial premature beats?", verifying, on(beats, 10))?.text).toBe("no");
+    // `none` (no finding of a choice) opens with `no` but is not a yes/no answer
+    const choosing = opening(0.02, 0.02, 0.1, 0.8, 0.75);
+    expect(beatToolAnswer("Which do you see, PVCs or nothing?", choosing, on(beats, 10))).toBeNull();
   });
 
   it("answers trigeminy only on ECGs longer than 10 s, where three cycles are in view", () => {
