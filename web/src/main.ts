@@ -102,7 +102,7 @@ function showIntervals(li: HTMLLIElement, result: ChatResult, ecgIds: string[]):
   if (result.tool) {
     const note = document.createElement("p");
     note.className = "source";
-    note.textContent = `Intervals from the ${result.tool}.`;
+    note.textContent = `Answered by the ${result.tool}.`;
     li.append(note);
   }
   if (!result.intervals.length) return;
