@@ -1,9 +1,9 @@
 /**
  * `npm run bench -- beat-tool-verify [--per-finding n] [--model dir] [--json]`: yes/no questions
- * about the beat tool's findings ("Does this ECG show premature ventricular contraction?"), one
- * per MIT-BIH validation window of the localization task (the answer is `yes` when the window's
- * reference lists intervals, `no` when it says `No ... Found`), answered by the model alone and
- * with its beat tool (src/model/beat-tool.ts). Accuracy per finding; up to n windows each
+ * about the beat tool's findings ("Does this ECG show premature ventricular contraction?") and
+ * atrial fibrillation, one per MIT-BIH and CPSC 2021 validation window of the localization task
+ * (the answer is `yes` when the window's reference lists intervals, `no` when it says `No ...
+ * Found`), answered by the model alone and with its beat tool (src/model/beat-tool.ts). Accuracy per finding; up to n windows each
  * (default 100), spread over the validation file. The dataset is the quality bench's
  * (runs/quality/dataset), built when missing.
  */
@@ -14,6 +14,7 @@ import { buildDataset } from "../src/data/build.js";
 import { parseEcgRoots, readExamples, type EvalExample } from "../src/eval/examples.js";
 import { loadModelPredictor } from "../src/eval/model-predictor.js";
 import { runEval } from "../src/eval/runner.js";
+import { RHYTHM_CLASS_NAMES } from "../src/analysis/rhythm-classes.js";
 import { TOOL_FINDINGS } from "../src/model/beat-tool.js";
 import type { BenchOptions } from "./run.js";
 import { arg, dataDir, printTable } from "./util.js";
@@ -46,9 +47,10 @@ export default async function beatToolVerify(opts: BenchOptions): Promise<Record
   const validFile = join(dsDir, "valid.jsonl");
   if (!existsSync(validFile)) await buildDataset({ dataDir, outDir: dsDir, seed: 0, log: null });
   const windows = readExamples(validFile).filter(
-    (e) => e.task === "location" && e.dataset === "mit_bih_arrhythmia",
+    (e) => e.task === "location" && (e.dataset === "mit_bih_arrhythmia" || e.dataset === "cpsc2021"),
   );
-  const findings = TOOL_FINDINGS.map((f) => f.name).filter((n) => windows.some((e) => e.abnormalType === n)); // prettier-ignore
+  const asked = [...TOOL_FINDINGS.map((f) => f.name), RHYTHM_CLASS_NAMES.A];
+  const findings = asked.filter((n) => windows.some((e) => e.abnormalType === n));
   const examples = findings.flatMap((n) =>
     spread(
       windows.filter((e) => e.abnormalType === n),

@@ -543,6 +543,7 @@ export class AnyEcg {
       beats: p.labelledBeats,
       seconds,
       ecg: isPrepared(e) ? null : e,
+      record: p.recordFindings,
     });
   }
 

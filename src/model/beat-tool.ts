@@ -28,6 +28,10 @@ import { WAVE_NAMES } from "../data/sources/ludb.js";
 import { LOCATION_FINDINGS } from "../data/tasks/location.js";
 import { NOTE_FINDINGS, notedIntervals } from "./beat-notes.js";
 import type { LabelledBeats } from "./preprocess.js";
+import type { RecordFinding } from "../analysis/record-classifiers.js";
+import { RHYTHM_CLASS_NAMES } from "../analysis/rhythm-classes.js";
+
+const RHYTHM_NAMES = new Set<string>(Object.values(RHYTHM_CLASS_NAMES));
 
 const QRS = WAVE_NAMES.N!;
 
@@ -57,6 +61,8 @@ export interface ToolInput {
   seconds: number;
   /** The record itself (for QRS delineation), or null when only its preparation is at hand. */
   ecg: Ecg | null;
+  /** What the record classifiers read on it (a model with record classifiers), else null. */
+  record?: readonly RecordFinding[] | null;
 }
 
 /** Openings of a localization answer, found or not. */
@@ -157,9 +163,10 @@ export const TOOL_FINDINGS: readonly ToolFinding[] = [
  *
  * Why the yes/no answers: asked "Are there premature ventricular contractions in this ECG?" of
  * the MIT-BIH 119 excerpt, whose PVCs the tool locates exactly, the shipped model answered `no`.
- * On the MIT-BIH validation windows (`npm run bench -- beat-tool-verify`, 100 per finding) the
- * model alone answers such questions `no` nearly always (accuracy 31-33 %, about the share of
- * `no` answers); the tool answers PVCs and atrial premature beats at 88 %, bigeminy at 75 %.
+ * On the MIT-BIH and CPSC 2021 validation windows (`npm run bench -- beat-tool-verify`, up to
+ * 100 per finding) the model alone answers such questions `no` nearly always (accuracy 29-35 %,
+ * about the share of `no` answers); the tool answers PVCs at 88 %, atrial premature beats at 81
+ * %, bigeminy at 75 %, and atrial fibrillation (`afAnswer`, 43 windows) at 84 %.
  */
 export function beatToolAnswer(
   question: string,
@@ -167,6 +174,7 @@ export function beatToolAnswer(
   input: ToolInput,
 ): ToolAnswer | null {
   const named = namedFinding(question);
+  if (named === RHYTHM_CLASS_NAMES.A) return afAnswer(score, input.record ?? null);
   const tool = TOOL_FINDINGS.find((f) => f.name === named);
   // 0.05 s: an ECG of exactly 10 s must not count as longer than 10 s after resampling
   if (!tool || !(input.seconds > tool.longerThan + 0.05)) return null;
@@ -177,4 +185,21 @@ export function beatToolAnswer(
   if (!intervals) return null;
   const text = localizes ? formatLocalizationAnswer(tool.name, intervals) : intervals.length ? "yes" : "no";
   return { text, finding: tool.name };
+}
+
+/**
+ * A yes/no question about atrial fibrillation, answered by the rhythm classifier: `yes` when AF
+ * is its likeliest rhythm (as the record note names it). Null for other questions (where AF is,
+ * which the model answers) or without the classifier's reading.
+ */
+function afAnswer(
+  score: (answers: readonly string[]) => number[],
+  found: readonly RecordFinding[] | null,
+): ToolAnswer | null {
+  const rhythms = (found ?? []).filter((f) => RHYTHM_NAMES.has(f.name));
+  if (!rhythms.length) return null;
+  const [yes, no, none] = score(VERIFY).map(Math.exp);
+  if (!(yes! + no! - none! > 0.5)) return null;
+  const likeliest = rhythms.reduce((a, f) => (f.p > a.p ? f : a));
+  return { text: likeliest.name === RHYTHM_CLASS_NAMES.A ? "yes" : "no", finding: RHYTHM_CLASS_NAMES.A };
 }

@@ -98,6 +98,9 @@ describe("anyecg ask", () => {
     // whether there are any: the excerpt's four PVCs, found by the tool (the model alone said no)
     const any = JSON.parse(run("ask", ecgFile, "Are there premature ventricular contractions in this ECG?", "--model", shipped, "--json").stdout); // prettier-ignore
     expect([any.answer, any.tool]).toEqual(["yes", "classical beat analysis"]);
+    // sinus rhythm with PVCs: the rhythm classifier reads no AF (the model alone said yes)
+    const af = JSON.parse(run("ask", ecgFile, "Is there atrial fibrillation?", "--model", shipped, "--json").stdout); // prettier-ignore
+    expect([af.answer, af.tool]).toEqual(["no", "classical beat analysis"]);
   });
 
   it("with the shipped model, --json gives what its record classifiers read on each ECG", () => {

@@ -65,11 +65,11 @@ describe("the beat tool", () => {
   const classes = Uint8Array.from({ length: 12 }, (_, i) => (i === 4 ? V : 0));
   const beats = { times, classes };
   const on = (b: typeof beats, seconds: number) => ({ beats: b, seconds, ecg: null });
-  // the model's probabilities of the openings `Duration:`, `No`, `yes`, `no`, `none`
+  // the model's probabilities of answers opening with `Duration:`, `No`, `yes`, `no`, `none`
   const opening =
-    (...p: number[]) =>
-    () =>
-      p.map(Math.log);
+    (duration: number, no: number, yes: number, verifyNo: number, none: number) =>
+    (answers: readonly string[]) =>
+      answers.map((a) => Math.log({ "Duration:": duration, No: no, yes, no: verifyNo, none }[a] ?? 0));
   const likely = opening(0.6, 0.1, 0.01, 0.01, 0);
   const unlikely = opening(0.2, 0.2, 0.2, 0.2, 0.1);
   const verifying = opening(0.02, 0.02, 0.5, 0.3, 0.05);
@@ -93,6 +93,22 @@ describe("the beat tool", () => {
     // `none` (no finding of a choice) opens with `no` but is not a yes/no answer
     const choosing = opening(0.02, 0.02, 0.1, 0.8, 0.75);
     expect(beatToolAnswer("Which do you see, PVCs or nothing?", choosing, on(beats, 10))).toBeNull();
+  });
+
+  it("answers whether there is atrial fibrillation from the rhythm classifier's likeliest rhythm", () => {
+    const rhythm = (af: number, other: number) => [
+      { name: "Normal sinus rhythm", p: 1 - af - other },
+      { name: "Atrial fibrillation", p: af },
+      { name: "Other rhythm", p: other },
+      { name: "Noisy recording", p: 0 },
+    ];
+    const q = "Is there atrial fibrillation?";
+    const af = { ...on(beats, 10), record: rhythm(0.45, 0.4) };
+    expect(beatToolAnswer(q, verifying, af)).toEqual({ text: "yes", finding: "Atrial fibrillation" });
+    expect(beatToolAnswer(q, verifying, { ...af, record: rhythm(0.1, 0.8) })?.text).toBe("no");
+    // where it is, or without the classifier's reading, the model answers
+    expect(beatToolAnswer("Where is the atrial fibrillation?", likely, af)).toBeNull();
+    expect(beatToolAnswer(q, verifying, on(beats, 10))).toBeNull();
   });
 
   it("answers trigeminy only on ECGs longer than 10 s, where three cycles are in view", () => {
