@@ -74,6 +74,9 @@ const OPENINGS = ["Duration:", "No"];
  */
 const VERIFY = ["yes", "no", "none"];
 
+/** Whether the model would answer yes or no, from its probabilities of the VERIFY openings. */
+const answersYesNo = ([yes, no, none]: readonly number[]): boolean => yes! + no! - none! > 0.5;
+
 /** A tool's answer and the finding it answers. */
 export interface ToolAnswer {
   text: string;
@@ -178,9 +181,9 @@ export function beatToolAnswer(
   const tool = TOOL_FINDINGS.find((f) => f.name === named);
   // 0.05 s: an ECG of exactly 10 s must not count as longer than 10 s after resampling
   if (!tool || !(input.seconds > tool.longerThan + 0.05)) return null;
-  const [duration, no, yes, verifyNo, none] = score([...OPENINGS, ...VERIFY]).map(Math.exp);
+  const [duration, no, ...verify] = score([...OPENINGS, ...VERIFY]).map(Math.exp);
   const localizes = duration! + no! > 0.5;
-  if (!localizes && !(yes! + verifyNo! - none! > 0.5)) return null;
+  if (!localizes && !answersYesNo(verify)) return null;
   const intervals = tool.intervals(input);
   if (!intervals) return null;
   const text = localizes ? formatLocalizationAnswer(tool.name, intervals) : intervals.length ? "yes" : "no";
@@ -198,8 +201,7 @@ function afAnswer(
 ): ToolAnswer | null {
   const rhythms = (found ?? []).filter((f) => RHYTHM_NAMES.has(f.name));
   if (!rhythms.length) return null;
-  const [yes, no, none] = score(VERIFY).map(Math.exp);
-  if (!(yes! + no! - none! > 0.5)) return null;
+  if (!answersYesNo(score(VERIFY).map(Math.exp))) return null;
   const likeliest = rhythms.reduce((a, f) => (f.p > a.p ? f : a));
   return { text: likeliest.name === RHYTHM_CLASS_NAMES.A ? "yes" : "no", finding: RHYTHM_CLASS_NAMES.A };
 }
