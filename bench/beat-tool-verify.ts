@@ -61,9 +61,10 @@ export default async function beatToolVerify(opts: BenchOptions): Promise<Record
   const accuracy = async (tools: boolean): Promise<Map<string, number>> => {
     const predictor = await loadModelPredictor(modelDir, tools);
     const r = await runEval({ examples, dataFile: validFile, roots, predictor });
+    const typeOf = new Map(examples.map((e) => [e.id, e.questionType]));
     const out = new Map<string, number>();
     for (const n of findings) {
-      const lines = r.lines.filter((l) => l.id.endsWith("-verify") && examples.find((e) => e.id === l.id)!.questionType === n); // prettier-ignore
+      const lines = r.lines.filter((l) => typeOf.get(l.id) === n);
       out.set(n, lines.filter((l) => l.score === 1).length / lines.length);
     }
     return out;

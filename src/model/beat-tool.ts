@@ -30,8 +30,7 @@ import { NOTE_FINDINGS, notedIntervals } from "./beat-notes.js";
 import type { LabelledBeats } from "./preprocess.js";
 import type { RecordFinding } from "../analysis/record-classifiers.js";
 import { RHYTHM_CLASS_NAMES } from "../analysis/rhythm-classes.js";
-
-const RHYTHM_NAMES = new Set<string>(Object.values(RHYTHM_CLASS_NAMES));
+import { likeliestRhythm } from "./record-notes.js";
 
 const QRS = WAVE_NAMES.N!;
 
@@ -199,9 +198,7 @@ function afAnswer(
   score: (answers: readonly string[]) => number[],
   found: readonly RecordFinding[] | null,
 ): ToolAnswer | null {
-  const rhythms = (found ?? []).filter((f) => RHYTHM_NAMES.has(f.name));
-  if (!rhythms.length) return null;
-  if (!answersYesNo(score(VERIFY).map(Math.exp))) return null;
-  const likeliest = rhythms.reduce((a, f) => (f.p > a.p ? f : a));
+  const likeliest = likeliestRhythm(found ?? []);
+  if (!likeliest || !answersYesNo(score(VERIFY).map(Math.exp))) return null;
   return { text: likeliest.name === RHYTHM_CLASS_NAMES.A ? "yes" : "no", finding: RHYTHM_CLASS_NAMES.A };
 }

@@ -33,10 +33,15 @@ const RHYTHMS = new Set<string>(Object.values(RHYTHM_CLASS_NAMES));
  */
 export const POSSIBLE = 0.1;
 
+/** The rhythm the rhythm classifier finds likeliest (the first on ties), or null without one. */
+export function likeliestRhythm(found: readonly RecordFinding[]): RecordFinding | null {
+  const rhythms = found.filter((f) => RHYTHMS.has(f.name));
+  return rhythms.reduce<RecordFinding | null>((a, f) => (a && a.p >= f.p ? a : f), null);
+}
+
 /** The note of an ECG's record findings ("" when there are none). */
 export function recordNote(found: readonly RecordFinding[]): string {
-  const rhythms = found.filter((f) => RHYTHMS.has(f.name));
-  const likeliest = rhythms.reduce<RecordFinding | null>((a, f) => (a && a.p >= f.p ? a : f), null);
+  const likeliest = likeliestRhythm(found);
   const diagnoses = found.filter((f) => !RHYTHMS.has(f.name));
   const names = [
     ...(likeliest ? [likeliest.name] : []),

@@ -29,6 +29,9 @@ describe("StatementRepeat", () => {
     expect(check(`Report: ${bigeminy}, Sinus rhythm`, true).cut).toBeNull();
     expect(check(`Report: ${bigeminy}, ${bigeminy}`, true).cut).toBe(8 + bigeminy.length);
     expect(check("Duration: 1.0s-2.0s, 1.0s-2.0s", true)).toEqual({ safe: 30, cut: null });
+    // a LUDB report: semicolons inside its statements, the same opening twice
+    const ludb = "Report: Sinus rhythm, Ventricular extrasystole; localisation: RVOT; anterior wall, Ventricular extrasystole; type: single PVC"; // prettier-ignore
+    expect(check(ludb, true).cut).toBeNull();
   });
 });
 

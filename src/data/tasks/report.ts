@@ -19,7 +19,12 @@ export function formatReport(statements: readonly string[]): string {
 /** How every report answer opens. */
 const REPORT_OPENING = "Report:";
 
-/** Where each top-level ", " separates two statements of a report's body (not inside brackets). */
+/**
+ * Where each top-level comma separates two statements of a report's body (not inside brackets).
+ * Commas only, unlike the evaluation's `splitList`, which also splits at ";": LUDB's statements
+ * hold semicolons, and one report may name "Ventricular extrasystole; localisation: RVOT" and
+ * "Ventricular extrasystole; type: single PVC".
+ */
 function separators(text: string, from: number): number[] {
   const out: number[] = [];
   let depth = 0;
